@@ -1,0 +1,82 @@
+import yargs, { type Argv } from 'yargs';
+import { ExitCode, TtlProbeError, UsageError, type ExitCodeValue } from '../errors.js';
+import { DEFAULT_SCAN_OPTIONS } from '../scan/engine.js';
+import { runProbe, type CommandIo } from './probe-command.js';
+import { toProbeOptions } from './probe-options.js';
+import { DEFAULT_PORTS } from './ports.js';
+
+const EPILOGUE = `Exit codes: 0 the probe ran; 2 bad input; 3 cannot probe here (no raw-socket privilege, no route); 130 interrupted (Ctrl-C); 70 internal error.
+Needs root or CAP_NET_RAW for raw sockets.`;
+
+function buildParser(): Argv {
+  return yargs()
+    .scriptName('ttl-probe')
+    .usage('$0 <target...> [-p PORTS]\n\nSends ICMP echoes and TCP SYNs, infers each reply\'s initial TTL and distance, and tells per port whether the host or a device on the path answered.')
+    .command('$0 [targets..]', 'probe targets (IPv4 addresses or host names)', (y) =>
+      y
+        .positional('targets', { type: 'string', array: true, describe: 'IPv4 addresses or host names' })
+        .option('ports', { alias: 'p', type: 'string', describe: `ports and ranges, e.g. 22,443,8000-8010 (default ${DEFAULT_PORTS})` })
+        .option('echo-count', { type: 'string', describe: `ICMP echo requests per target (default ${DEFAULT_SCAN_OPTIONS.echoCount})` })
+        .option('tries', { type: 'string', describe: `SYNs per port at most; re-sends go to silent ports only (default ${DEFAULT_SCAN_OPTIONS.tries})` })
+        .option('timeout', { type: 'string', describe: `longest wait for one reply, in ms; the wait adapts to the measured round trip below it (default ${DEFAULT_SCAN_OPTIONS.timeoutMs})` })
+        .option('rate', { type: 'string', describe: `packets per second at most, all targets together (default ${DEFAULT_SCAN_OPTIONS.rate})` })
+        .option('json', { type: 'boolean', describe: 'print the report as JSON (schema ttl-probe/1)' }),
+    )
+    .option('debug', { type: 'boolean', describe: 'show stack traces of errors' })
+    .epilogue(EPILOGUE)
+    .strict()
+    .strictOptions()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .exitProcess(false);
+}
+
+type Parsed = { kind: 'output'; text: string } | { kind: 'args'; argv: Record<string, unknown> };
+
+function parse(args: readonly string[]): Parsed {
+  let parsed: Parsed | undefined;
+  buildParser().parse([...args], {}, (error, argv, output) => {
+    if (error) throw new UsageError(error.message.split('\n')[0] ?? 'invalid arguments');
+    parsed = output ? { kind: 'output', text: output } : { kind: 'args', argv: argv as Record<string, unknown> };
+  });
+  if (!parsed) throw new UsageError('invalid arguments');
+  return parsed;
+}
+
+/**
+ * The whole command line: parses `args` (without node and script), runs the
+ * command and returns the exit code. Errors become one line on stderr (with
+ * the stack under --debug); nothing here exits the process.
+ */
+export async function main(args: readonly string[], io: CommandIo): Promise<ExitCodeValue> {
+  const debug = args.includes('--debug');
+  try {
+    const parsed = parse(args);
+    if (parsed.kind === 'output') {
+      io.stdout(`${parsed.text}\n`);
+      return ExitCode.OK;
+    }
+    const options = toProbeOptions({
+      targets: parsed.argv.targets,
+      ports: parsed.argv.ports,
+      echoCount: parsed.argv.echoCount,
+      tries: parsed.argv.tries,
+      timeout: parsed.argv.timeout,
+      rate: parsed.argv.rate,
+      json: parsed.argv.json,
+    });
+    return await runProbe(options, io);
+  } catch (error) {
+    if (error instanceof TtlProbeError) {
+      io.stderr(`ttl-probe: ${error.message}${error instanceof UsageError ? ' (see ttl-probe --help)' : ''}\n`);
+      if (debug && error.stack) io.stderr(`${error.stack}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`ttl-probe: internal error: ${message.split('\n')[0]} (run with --debug for details)\n`);
+    if (debug && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    return ExitCode.INTERNAL;
+  }
+}

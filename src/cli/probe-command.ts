@@ -1,0 +1,56 @@
+import pLimit from 'p-limit';
+import { buildTargetReport } from '../infer/target-report.js';
+import { formatJson } from '../report/json.js';
+import { REPORT_SCHEMA, type Report } from '../report/model.js';
+import { formatTable } from '../report/table.js';
+import { DEFAULT_SCAN_OPTIONS, scan } from '../scan/engine.js';
+import { openRawTransport } from '../transport/raw.js';
+import type { Transport } from '../transport/transport.js';
+import { ExitCode, type ExitCodeValue } from '../errors.js';
+import type { ProbeOptions } from './probe-options.js';
+import { resolveTarget, type ResolvedTarget } from './targets.js';
+
+/** Name lookups run at once, at most. */
+const RESOLVE_CONCURRENCY = 8;
+
+export interface CommandIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  signal?: AbortSignal;
+  /** For tests: a transport instead of raw sockets. */
+  openTransport?: () => Transport;
+}
+
+/** Resolves every target (UsageError on the first bad one, in the order given). */
+export async function resolveTargets(targets: readonly string[]): Promise<ResolvedTarget[]> {
+  const limit = pLimit(RESOLVE_CONCURRENCY);
+  return Promise.all(targets.map((target) => limit(() => resolveTarget(target))));
+}
+
+/** Runs a probe and prints its report. Returns 0, or 130 when interrupted. */
+export async function runProbe(options: ProbeOptions, io: CommandIo): Promise<ExitCodeValue> {
+  const resolved = await resolveTargets(options.targets);
+  const transport = (io.openTransport ?? openRawTransport)();
+  let result;
+  try {
+    result = await scan(transport, resolved, {
+      ...DEFAULT_SCAN_OPTIONS,
+      ports: options.ports,
+      echoCount: options.echoCount,
+      tries: options.tries,
+      timeoutMs: options.timeoutMs,
+      rate: options.rate,
+      signal: io.signal,
+    });
+  } finally {
+    transport.close();
+  }
+  const report: Report = {
+    schema: REPORT_SCHEMA,
+    interrupted: result.interrupted,
+    targets: result.observations.map(buildTargetReport),
+  };
+  io.stdout(options.format === 'json' ? formatJson(report) : formatTable(report));
+  if (result.sendErrors > 0) io.stderr(`ttl-probe: warning: the kernel refused ${result.sendErrors} probe(s) (a local firewall?)\n`);
+  return result.interrupted ? ExitCode.INTERRUPTED : ExitCode.OK;
+}

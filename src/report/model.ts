@@ -1,0 +1,79 @@
+/**
+ * The report record: what a probe run (or a capture analysis) learned, in the
+ * shape of the `--json` output. Field names here are a public contract
+ * (schema "ttl-probe/1"); add fields, never rename them.
+ */
+
+export const REPORT_SCHEMA = 'ttl-probe/1';
+
+export type PortState = 'open' | 'closed' | 'unreachable' | 'filtered';
+export type ReplyKind = 'syn-ack' | 'rst' | 'icmp-unreachable';
+export type AnsweredBy = 'host' | 'middlebox' | 'beyond' | 'unknown' | 'none';
+export type ReferenceSource = 'echo' | 'syn-ack' | 'rst' | 'none';
+
+/** One reply to a port's SYN, with what its TTL says about its sender. */
+export interface ReplyReport {
+  kind: ReplyKind;
+  /** Source address of the reply (for ICMP errors: the router or host that sent the error). */
+  from: string;
+  ttl: number;
+  initialTtl: number;
+  /** Routers crossed on the way back. */
+  distance: number;
+  rttMs: number;
+  /** Only for kind icmp-unreachable. */
+  icmpType?: number;
+  icmpCode?: number;
+  /** Only for ICMP errors: the TTL left in the copy of our SYN that the error quotes. */
+  quotedTtl?: number;
+  /** sent TTL - quotedTtl: routers our SYN crossed before the sender (the sender may count itself). */
+  probeDistance?: number;
+}
+
+export interface PortReport {
+  port: number;
+  state: PortState;
+  reply: ReplyReport | null;
+  answeredBy: AnsweredBy;
+  /** traceroute hop of whoever answered (distance + 1); null without a reply. */
+  hop: number | null;
+  /** How many SYNs were sent to this port. */
+  tries: number;
+  /** One line for a port not answered by the host; null when the host answered. */
+  explanation: string | null;
+}
+
+export interface EchoReport {
+  sent: number;
+  received: number;
+  ttl: number | null;
+  initialTtl: number | null;
+  distance: number | null;
+  rttMs: number | null;
+}
+
+export interface ReferenceReport {
+  source: ReferenceSource;
+  distance: number | null;
+  /** traceroute hop of the host (distance + 1); null without a reference. */
+  hop: number | null;
+}
+
+export interface TargetReport {
+  target: string;
+  address: string;
+  echo: EchoReport;
+  reference: ReferenceReport;
+  ports: PortReport[];
+  /** Replies that failed validation (wrong cookie, unprobed port, bad checksum) and were not used. */
+  ignored: number;
+  /** Ports whose probing was cut short by an interruption: no verdict is claimed for them. */
+  unfinishedPorts: number[];
+}
+
+export interface Report {
+  schema: typeof REPORT_SCHEMA;
+  /** True when the run was interrupted (Ctrl-C) and the report is partial. */
+  interrupted: boolean;
+  targets: TargetReport[];
+}

@@ -1,0 +1,259 @@
+import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseIPv4 } from '../packet/address.js';
+import type { ObservedReply, PortObservation, TargetObservation } from '../infer/observation.js';
+import { newCookieKey, type CookieKey } from '../probe/cookie.js';
+import { buildEcho } from '../probe/icmp-echo.js';
+import { buildSyn, prepareSynTemplate } from '../probe/tcp-syn.js';
+import type { Transport } from '../transport/transport.js';
+import { classifyReply, type ProbedTarget } from './classify-reply.js';
+import { createRttEstimator } from './rtt.js';
+
+/** How one run probes. */
+export interface ScanOptions {
+  ports: readonly number[];
+  /** ICMP echo requests per target. */
+  echoCount: number;
+  /** SYNs per port at most; re-sends go only to ports still silent. */
+  tries: number;
+  /** The longest wait for one reply, in ms (the adaptive timeout never exceeds it). */
+  timeoutMs: number;
+  /** Packets per second, all targets together. */
+  rate: number;
+  /** Probes awaiting a reply at once, at most. */
+  maxInFlight: number;
+  /** TTL our probes leave with. */
+  ttl: number;
+  /** Stops sending; the result then holds what was learned so far. */
+  signal?: AbortSignal;
+  /** For tests: a fixed key and identifiers. */
+  key?: CookieKey;
+  sourcePort?: number;
+  echoIdentifier?: number;
+}
+
+export const DEFAULT_SCAN_OPTIONS = {
+  echoCount: 3,
+  tries: 2,
+  timeoutMs: 1000,
+  rate: 5000,
+  maxInFlight: 2000,
+  ttl: 64,
+} as const;
+
+export interface ScanTarget {
+  target: string;
+  address: string;
+}
+
+export interface ScanResult {
+  observations: TargetObservation[];
+  interrupted: boolean;
+  /** Sends the kernel refused (e.g. EPERM from a local firewall). */
+  sendErrors: number;
+}
+
+interface PortProgress {
+  port: number;
+  tries: number;
+  reply: ObservedReply | null;
+  lastSentAt: number;
+  outstanding: boolean;
+  done: boolean;
+}
+
+interface TargetState extends ProbedTarget {
+  ports: Map<number, PortProgress>;
+  echoSent: number;
+  echoSentAt: Map<number, number>;
+  echoReplies: { ttl: number; rttMs: number }[];
+  ignored: number;
+}
+
+type Job = { kind: 'syn'; target: TargetState; port: PortProgress } | { kind: 'echo'; target: TargetState; sequence: number };
+
+/**
+ * Probes every target: ICMP echoes and one SYN per port, paced at
+ * `options.rate`, with at most `maxInFlight` SYNs awaiting replies, an
+ * adaptive timeout and re-sends only for silent ports. One sweep of a FIFO of
+ * sent probes replaces per-probe timers. Resolves when every port has a reply
+ * or used its tries and the echoes have had their time; or, when the signal
+ * aborts, at once with what was learned.
+ */
+export async function scan(transport: Transport, targets: readonly ScanTarget[], options: ScanOptions): Promise<ScanResult> {
+  const key = options.key ?? newCookieKey();
+  const sourcePort = options.sourcePort ?? randomInt(32768, 61000);
+  const echoIdentifier = options.echoIdentifier ?? randomInt(1, 65536);
+  const rtt = createRttEstimator(options.timeoutMs);
+
+  const byAddress = new Map<string, TargetState>();
+  for (const { address } of targets) {
+    if (byAddress.has(address)) continue;
+    const source = await transport.sourceFor(address);
+    const ports = new Map<number, PortProgress>();
+    for (const port of options.ports) ports.set(port, { port, tries: 0, reply: null, lastSentAt: 0, outstanding: false, done: false });
+    byAddress.set(address, {
+      address,
+      addressValue: parseIPv4(address) ?? 0,
+      template: prepareSynTemplate({ source, destination: address, sourcePort }),
+      isProbed: (port) => ports.has(port),
+      ports,
+      echoSent: 0,
+      echoSentAt: new Map(),
+      echoReplies: [],
+      ignored: 0,
+    });
+  }
+  const states = [...byAddress.values()];
+  const context = { key, echoIdentifier, targets: byAddress, sentTtl: options.ttl };
+
+  let inFlight = 0;
+  let sendErrors = 0;
+  transport.onSendError(() => {
+    sendErrors++;
+  });
+  transport.onPacket((packet, receivedAt) => {
+    const event = classifyReply(packet, context);
+    switch (event.type) {
+      case 'ignored':
+        event.target.ignored++;
+        return;
+      case 'echo': {
+        const sentAt = event.target.echoSentAt.get(event.sequence);
+        if (sentAt === undefined) return;
+        event.target.echoSentAt.delete(event.sequence);
+        const rttMs = receivedAt - sentAt;
+        rtt.sample(rttMs);
+        event.target.echoReplies.push({ ttl: event.ttl, rttMs });
+        return;
+      }
+      case 'port': {
+        const progress = event.target.ports.get(event.port);
+        if (!progress || progress.reply !== null) return;
+        const rttMs = receivedAt - progress.lastSentAt;
+        if (progress.tries === 1) rtt.sample(rttMs);
+        progress.reply = { ...event.reply, rttMs };
+        progress.done = true;
+        if (progress.outstanding) {
+          progress.outstanding = false;
+          inFlight--;
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  });
+
+  // Echoes first so the reference is measured early, then ports round-robin across targets.
+  const queue: Job[] = [];
+  for (const target of states) {
+    for (let i = 0; i < options.echoCount; i++) queue.push({ kind: 'echo', target, sequence: i + 1 });
+  }
+  const portLists = states.map((target) => [...target.ports.values()]);
+  const longest = Math.max(0, ...portLists.map((list) => list.length));
+  for (let i = 0; i < longest; i++) {
+    portLists.forEach((list, t) => {
+      const port = list[i];
+      if (port) queue.push({ kind: 'syn', target: states[t]!, port });
+    });
+  }
+
+  const sent: { target: TargetState; port: PortProgress; sentAt: number }[] = [];
+  let sentHead = 0;
+  let queueHead = 0;
+  let ipId = randomInt(0, 65536);
+  let lastEchoAt = -Infinity;
+  let tokens = 1;
+  const burst = Math.max(1, Math.ceil(options.rate / 100));
+  let lastRefill = performance.now();
+  const aborted = (): boolean => options.signal?.aborted === true;
+
+  const send = (job: Job, now: number): void => {
+    ipId = (ipId + 1) & 0xffff;
+    if (job.kind === 'echo') {
+      job.target.echoSent++;
+      job.target.echoSentAt.set(job.sequence, now);
+      lastEchoAt = now;
+      transport.send(
+        buildEcho(key, { source: job.target.template.flow.source, destination: job.target.address, identifier: echoIdentifier, sequence: job.sequence, ttl: options.ttl, ipId }),
+        job.target.address,
+      );
+      return;
+    }
+    const { port } = job;
+    port.tries++;
+    port.lastSentAt = now;
+    port.outstanding = true;
+    inFlight++;
+    sent.push({ target: job.target, port, sentAt: now });
+    transport.send(buildSyn(job.target.template, key, { destinationPort: port.port, ttl: options.ttl, ipId }), job.target.address);
+  };
+
+  while (!aborted()) {
+    const now = performance.now();
+    const timeout = rtt.timeoutMs();
+    // Expire probes in send order; a re-send goes to the back of the queue.
+    while (sentHead < sent.length) {
+      const entry = sent[sentHead]!;
+      if (entry.port.done || entry.sentAt !== entry.port.lastSentAt) {
+        sentHead++;
+        continue;
+      }
+      if (entry.sentAt + timeout > now) break;
+      sentHead++;
+      entry.port.outstanding = false;
+      inFlight--;
+      if (entry.port.tries < options.tries) {
+        queue.push({ kind: 'syn', target: entry.target, port: entry.port });
+      } else {
+        entry.port.done = true;
+      }
+    }
+    if (sentHead > 4096 && sentHead * 2 > sent.length) {
+      sent.splice(0, sentHead);
+      sentHead = 0;
+    }
+    if (queueHead > 4096 && queueHead * 2 > queue.length) {
+      queue.splice(0, queueHead);
+      queueHead = 0;
+    }
+
+    tokens = Math.min(burst, tokens + ((now - lastRefill) * options.rate) / 1000);
+    lastRefill = now;
+    while (queueHead < queue.length && tokens >= 1) {
+      const job = queue[queueHead]!;
+      if (job.kind === 'syn' && inFlight >= options.maxInFlight) break;
+      queueHead++;
+      tokens--;
+      send(job, now);
+    }
+
+    const portsPending = queueHead < queue.length || inFlight > 0;
+    const echoesPending = states.some((s) => s.echoSentAt.size > 0) && now < lastEchoAt + timeout;
+    if (!portsPending && !echoesPending) break;
+    await sleep(1);
+  }
+
+  return {
+    interrupted: aborted(),
+    sendErrors,
+    observations: targets.map(({ target, address }) => {
+      const state = byAddress.get(address)!;
+      const ports: PortObservation[] = [...state.ports.values()].map((p) => ({
+        port: p.port,
+        tries: p.tries,
+        reply: p.reply,
+        finished: p.done,
+      }));
+      return {
+        target,
+        address,
+        echo: { sent: state.echoSent, replies: [...state.echoReplies] },
+        ports,
+        ignored: state.ignored,
+      };
+    }),
+  };
+}

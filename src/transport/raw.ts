@@ -1,0 +1,66 @@
+import { performance } from 'node:perf_hooks';
+import raw, { type Socket } from 'raw-socket';
+import { EnvironmentError } from '../errors.js';
+import { routeSource } from './route.js';
+import type { Transport } from './transport.js';
+
+/** Receive buffer asked of the kernel, so bursts of replies are not dropped by the socket. */
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+const PRIVILEGE_HINT =
+  'raw sockets need root or CAP_NET_RAW: run it with sudo, or grant the capability once with ' +
+  '`sudo setcap cap_net_raw+ep "$(readlink -f "$(which node)")"`';
+
+/**
+ * Opens the raw sockets (TCP and ICMP, both with IP_HDRINCL). Throws
+ * EnvironmentError (exit 3) without the privilege to do so.
+ */
+export function openRawTransport(): Transport {
+  let tcp: Socket;
+  let icmp: Socket;
+  try {
+    tcp = raw.createSocket({ protocol: raw.Protocol.TCP, bufferSize: 65535 });
+  } catch (error) {
+    throw new EnvironmentError(`cannot open a raw socket (${(error as Error).message}): ${PRIVILEGE_HINT}`, 'ERR_NO_PRIVILEGE');
+  }
+  try {
+    icmp = raw.createSocket({ protocol: raw.Protocol.ICMP, bufferSize: 65535 });
+  } catch (error) {
+    tcp.close();
+    throw new EnvironmentError(`cannot open a raw socket (${(error as Error).message}): ${PRIVILEGE_HINT}`, 'ERR_NO_PRIVILEGE');
+  }
+  const sockets = [tcp, icmp];
+  for (const socket of sockets) {
+    socket.setOption(raw.SocketLevel.IPPROTO_IP, raw.SocketOption.IP_HDRINCL, 1);
+    try {
+      socket.setOption(raw.SocketLevel.SOL_SOCKET, raw.SocketOption.SO_RCVBUF, RECEIVE_BUFFER_BYTES);
+    } catch {
+      // A smaller buffer still works; it only drops replies sooner under bursts.
+    }
+  }
+  let packetListener: (packet: Buffer, receivedAt: number) => void = () => {};
+  let errorListener: (error: Error, destination: string) => void = () => {};
+  for (const socket of sockets) {
+    socket.on('message', (buffer) => packetListener(buffer, performance.now()));
+    socket.on('error', (error) => errorListener(error, ''));
+  }
+  return {
+    sourceFor: routeSource,
+    send(packet, destination) {
+      // IPPROTO_TCP raw sockets with IP_HDRINCL send any protocol's header as written; use the matching socket anyway.
+      const socket = packet[9] === 1 ? icmp : tcp;
+      socket.send(packet, 0, packet.length, destination, null, (error) => {
+        if (error) errorListener(error, destination);
+      });
+    },
+    onPacket(listener) {
+      packetListener = listener;
+    },
+    onSendError(listener) {
+      errorListener = listener;
+    },
+    close() {
+      for (const socket of sockets) socket.close();
+    },
+  };
+}
