@@ -9,16 +9,21 @@ import { EnvironmentError } from '../errors.js';
 export function routeSource(destination: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = createSocket('udp4');
+    const fail = (reason: string): void =>
+      reject(new EnvironmentError(`no route to ${destination} (${reason})`, 'ERR_NO_ROUTE'));
     socket.on('error', (error: NodeJS.ErrnoException) => {
       socket.close();
-      reject(new EnvironmentError(`no route to ${destination} (${error.code ?? error.message})`, 'ERR_NO_ROUTE'));
+      fail(error.code ?? error.message);
     });
-    socket.connect(9, destination, () => {
+    // The connect error arrives as the callback's argument, not as an 'error' event.
+    socket.connect(9, destination, (error?: NodeJS.ErrnoException) => {
       try {
+        if (error) return fail(error.code ?? error.message);
         const { address } = socket.address();
+        if (address === '0.0.0.0') return fail('no source address');
         resolve(address);
-      } catch (error) {
-        reject(new EnvironmentError(`no route to ${destination} (${(error as Error).message})`, 'ERR_NO_ROUTE'));
+      } catch (caught) {
+        fail((caught as NodeJS.ErrnoException).code ?? (caught as Error).message);
       } finally {
         socket.close();
       }

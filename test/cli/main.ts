@@ -1,0 +1,81 @@
+// The CLI as a user meets it: exit codes and one-line messages, run as a real
+// process inside a loopback-only namespace so nothing can leave the machine.
+import t from 'tap';
+import { createBareNamespace } from '../helpers/bare-namespace.js';
+import { assertLabAvailable, CLI } from '../helpers/lab-probe.js';
+
+if (assertLabAvailable(t)) {
+  const ns = createBareNamespace();
+  t.teardown(() => ns.remove());
+  const cli = (args: string[], extra: { prefix?: string[] } = {}) =>
+    ns.run(extra.prefix?.[0] ?? process.execPath, [...(extra.prefix?.slice(1) ?? []), ...(extra.prefix ? [process.execPath] : []), CLI, ...args], { timeoutMs: 30_000 });
+
+  t.test('bad input: one line naming what is wrong, exit 2, no stack trace', async (t) => {
+    const cases: [string[], string][] = [
+      [[], 'ttl-probe: no target given: ttl-probe HOST [-p PORTS] (see ttl-probe --help)'],
+      [['198.18.4.2', '-p', '0'], 'ttl-probe: port 0 out of range in "0": ports are 1-65535 (see ttl-probe --help)'],
+      [['198.18.4.2', '-p', '70000'], 'ttl-probe: port 70000 out of range in "70000": ports are 1-65535 (see ttl-probe --help)'],
+      [['198.18.4.2', '-p', '22-'], 'ttl-probe: invalid port "22-": expected a number 1-65535 or a range like 8000-8010 (see ttl-probe --help)'],
+      [['198.18.4.2', '-p', '443-22'], 'ttl-probe: port range "443-22" is reversed: write 22-443 (see ttl-probe --help)'],
+      [['198.18.4.2', '-p', 'ssh'], 'ttl-probe: invalid port "ssh": expected a number 1-65535 or a range like 8000-8010 (see ttl-probe --help)'],
+      [['198.18.4.2', '--frobnicate'], 'ttl-probe: Unknown argument: frobnicate (see ttl-probe --help)'],
+      [['198.18.4.2', '--timeout', '-5'], 'ttl-probe: --timeout must be between 1 and 60000, got -5 (see ttl-probe --help)'],
+      [['198.18.4.2', '--timeout', 'soon'], 'ttl-probe: --timeout must be a number, got "soon" (see ttl-probe --help)'],
+      [['198.18.4.2', '--tries', '0'], 'ttl-probe: --tries must be between 1 and 20, got 0 (see ttl-probe --help)'],
+      [['255.255.255.255'], 'ttl-probe: 255.255.255.255 is the broadcast address and cannot be probed (see ttl-probe --help)'],
+      [['239.1.2.3'], 'ttl-probe: 239.1.2.3 is a multicast address (224.0.0.0/4) and cannot be probed (see ttl-probe --help)'],
+      [['0.0.0.0'], 'ttl-probe: 0.0.0.0 is an unspecified address (0.0.0.0/8) and cannot be probed (see ttl-probe --help)'],
+      [['2001:db8::1'], 'ttl-probe: IPv6 target 2001:db8::1: IPv6 is not supported yet (see ttl-probe --help)'],
+      [['198.18.4.256'], 'ttl-probe: "198.18.4.256" is not an IPv4 address (see ttl-probe --help)'],
+    ];
+    for (const [args, message] of cases) {
+      const run = await cli(args);
+      t.equal(run.code, 2, `exit 2 for ${JSON.stringify(args)}`);
+      t.equal(run.stderr, `${message}\n`, `message for ${JSON.stringify(args)}`);
+      t.equal(run.stdout, '', 'nothing on stdout');
+    }
+  });
+
+  t.test('an unresolvable name is named', async (t) => {
+    const run = await cli(['db1.invalid', '-p', '22']);
+    t.equal(run.code, 2);
+    t.match(run.stderr, /^ttl-probe: cannot resolve host name "db1\.invalid" \([A-Z_]+\) \(see ttl-probe --help\)\n$/);
+  });
+
+  t.test('--debug shows the stack of an error', async (t) => {
+    const run = await cli(['198.18.4.2', '-p', '0', '--debug']);
+    t.equal(run.code, 2);
+    t.match(run.stderr, /\n\s+at /);
+  });
+
+  t.test('--help and --version exit 0', async (t) => {
+    const help = await cli(['--help']);
+    t.equal(help.code, 0);
+    t.match(help.stdout, /--ports/);
+    t.match(help.stdout, /Exit codes/);
+    const version = await cli(['--version']);
+    t.equal(version.code, 0);
+    t.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  });
+
+  t.test('without CAP_NET_RAW: one line with the fix, exit 3', async (t) => {
+    const run = await cli(['127.0.0.1', '-p', '22'], { prefix: ['setpriv', '--bounding-set=-net_raw', '--inh-caps=-net_raw', '--'] });
+    t.equal(run.code, 3);
+    t.match(run.stderr, /^ttl-probe: cannot open a raw socket \(.*\): raw sockets need root or CAP_NET_RAW: run it with sudo, or grant the capability once with `sudo setcap cap_net_raw\+ep/);
+    t.equal(run.stderr.trim().split('\n').length, 1, 'one line');
+  });
+
+  t.test('no route to the target: exit 3', async (t) => {
+    const run = await cli(['198.18.200.1', '-p', '22']);
+    t.equal(run.code, 3);
+    t.match(run.stderr, /^ttl-probe: no route to 198\.18\.200\.1 \(ENETUNREACH\)\n$/);
+  });
+
+  t.test('a host name is resolved and the probed address reported', async (t) => {
+    const run = await cli(['localhost', '-p', '1', '--json']);
+    t.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    t.match(report.targets[0], { target: 'localhost', address: /^127\./ });
+    t.match(report.targets[0].ports[0], { port: 1, state: 'closed', answeredBy: 'host', hop: 1 });
+  });
+}
