@@ -37,9 +37,26 @@ export interface SynTemplate {
   tcpBaseSum: number;
 }
 
-/** The sequence number (cookie) a SYN of this flow to `destinationPort` carries. */
-export function synSequence(key: CookieKey, sourceValue: number, destinationValue: number, sourcePort: number, destinationPort: number): number {
-  return cookie(key, [sourceValue, destinationValue, ((sourcePort << 16) | destinationPort) >>> 0]);
+/**
+ * The sequence number (cookie) a SYN of this flow to `destinationPort`
+ * carries. `tag` tells apart probes of the same flow (the tracer uses the
+ * probe's TTL; plain probes use 0): the flow, and so the path a per-flow load
+ * balancer picks, stays the same while each reply still names its probe.
+ */
+export function synSequence(key: CookieKey, sourceValue: number, destinationValue: number, sourcePort: number, destinationPort: number, tag = 0): number {
+  return cookie(key, [sourceValue, destinationValue, ((sourcePort << 16) | destinationPort) >>> 0, tag]);
+}
+
+/** Which tags were sent to a port (null: the port was not probed). */
+export type SentTags = (port: number) => readonly number[] | null;
+
+/** The first of `tags` whose cookie equals `value` (when acceptExact) or cookie + 1 (when acceptPlusOne), or null. */
+function matchTag(template: SynTemplate, key: CookieKey, port: number, tags: readonly number[], value: number, acceptExact: boolean, acceptPlusOne: boolean): number | null {
+  for (const tag of tags) {
+    const sequence = synSequence(key, template.sourceValue, template.destinationValue, template.flow.sourcePort, port, tag);
+    if ((acceptExact && value === sequence) || (acceptPlusOne && value === ((sequence + 1) >>> 0))) return tag;
+  }
+  return null;
 }
 
 export function prepareSynTemplate(flow: SynFlow): SynTemplate {
@@ -81,6 +98,8 @@ export interface SynProbeFields {
   destinationPort: number;
   ttl: number;
   ipId: number;
+  /** See synSequence; 0 for plain probes. */
+  tag?: number;
 }
 
 /**
@@ -91,7 +110,7 @@ export interface SynProbeFields {
 export function buildSyn(template: SynTemplate, key: CookieKey, fields: SynProbeFields): Buffer {
   const packet = Buffer.from(template.bytes);
   const { sourcePort } = template.flow;
-  const sequence = synSequence(key, template.sourceValue, template.destinationValue, sourcePort, fields.destinationPort);
+  const sequence = synSequence(key, template.sourceValue, template.destinationValue, sourcePort, fields.destinationPort, fields.tag ?? 0);
   packet.writeUInt16BE(fields.ipId, 4);
   packet[8] = fields.ttl;
   packet.writeUInt16BE(finishChecksum(template.ipBaseSum + fields.ipId + (fields.ttl << 8)), 10);
@@ -108,6 +127,8 @@ export interface SynReplyMatch {
   /** The probed destination port this reply answers. */
   port: number;
   kind: ReplyKind;
+  /** The tag of the probe it answers. */
+  tag: number;
 }
 
 export type SynValidation = { ok: true; match: SynReplyMatch } | { ok: false; reason: string };
@@ -115,31 +136,32 @@ export type SynValidation = { ok: true; match: SynReplyMatch } | { ok: false; re
 /**
  * Validates a TCP segment as the answer to a SYN of `template`'s flow:
  * addresses and our source port, then the cookie: a SYN-ACK must ack seq+1,
- * a RST may ack seq or seq+1. `probed` says whether we probed that port.
+ * a RST may ack seq or seq+1. `sentTags` says which probes went to that port.
  */
 export function validateTcpReply(
   template: SynTemplate,
   key: CookieKey,
   ip: IPv4Header,
   tcp: TcpSegment,
-  probed: (port: number) => boolean,
+  sentTags: SentTags,
 ): SynValidation {
   const { flow } = template;
   if (ip.source !== flow.destination || ip.destination !== flow.source) return { ok: false, reason: 'addresses' };
   if (tcp.destinationPort !== flow.sourcePort) return { ok: false, reason: 'not our source port' };
   const port = tcp.sourcePort;
-  if (!probed(port)) return { ok: false, reason: `port ${port} was not probed` };
-  const sequence = synSequence(key, template.sourceValue, template.destinationValue, flow.sourcePort, port);
-  const expectedAck = (sequence + 1) >>> 0;
+  const tags = sentTags(port);
+  if (tags === null) return { ok: false, reason: `port ${port} was not probed` };
   const isSyn = (tcp.flags & TcpFlag.SYN) !== 0;
   const isAck = (tcp.flags & TcpFlag.ACK) !== 0;
   const isRst = (tcp.flags & TcpFlag.RST) !== 0;
   if (isRst) {
-    if (isAck && (tcp.acknowledgment === expectedAck || tcp.acknowledgment === sequence)) return { ok: true, match: { port, kind: 'rst' } };
+    const tag = isAck ? matchTag(template, key, port, tags, tcp.acknowledgment, true, true) : null;
+    if (tag !== null) return { ok: true, match: { port, kind: 'rst', tag } };
     return { ok: false, reason: 'RST does not acknowledge our SYN' };
   }
   if (isSyn && isAck) {
-    if (tcp.acknowledgment === expectedAck) return { ok: true, match: { port, kind: 'syn-ack' } };
+    const tag = matchTag(template, key, port, tags, tcp.acknowledgment, false, true);
+    if (tag !== null) return { ok: true, match: { port, kind: 'syn-ack', tag } };
     return { ok: false, reason: 'SYN-ACK does not acknowledge our SYN' };
   }
   return { ok: false, reason: 'neither SYN-ACK nor RST' };
@@ -155,15 +177,16 @@ export function validateQuotedSyn(
   key: CookieKey,
   quotedIp: IPv4Header,
   quotedTcp: TcpPrefix,
-  probed: (port: number) => boolean,
-): { ok: true; port: number } | { ok: false; reason: string } {
+  sentTags: SentTags,
+): { ok: true; port: number; tag: number } | { ok: false; reason: string } {
   const { flow } = template;
   if (quotedIp.protocol !== IpProtocol.TCP) return { ok: false, reason: 'quoted protocol' };
   if (quotedIp.source !== flow.source || quotedIp.destination !== flow.destination) return { ok: false, reason: 'quoted addresses' };
   if (quotedTcp.sourcePort !== flow.sourcePort) return { ok: false, reason: 'quoted source port' };
   const port = quotedTcp.destinationPort;
-  if (!probed(port)) return { ok: false, reason: `quoted port ${port} was not probed` };
-  const sequence = synSequence(key, template.sourceValue, template.destinationValue, flow.sourcePort, port);
-  if (quotedTcp.sequence !== sequence) return { ok: false, reason: 'quoted sequence is not our cookie' };
-  return { ok: true, port };
+  const tags = sentTags(port);
+  if (tags === null) return { ok: false, reason: `quoted port ${port} was not probed` };
+  const tag = matchTag(template, key, port, tags, quotedTcp.sequence, true, false);
+  if (tag === null) return { ok: false, reason: 'quoted sequence is not our cookie' };
+  return { ok: true, port, tag };
 }

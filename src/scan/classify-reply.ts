@@ -11,7 +11,8 @@ export interface ProbedTarget {
   address: string;
   addressValue: number;
   template: SynTemplate;
-  isProbed(port: number): boolean;
+  /** The tags of the SYNs sent to a port (see synSequence), null when the port was not probed. */
+  sentTags(port: number): readonly number[] | null;
 }
 
 /** The run-wide facts replies are checked against. */
@@ -26,7 +27,9 @@ export interface ReplyContext<T extends ProbedTarget = ProbedTarget> {
 
 /** The meaning of one received packet for this run. */
 export type ReplyEvent<T extends ProbedTarget = ProbedTarget> =
-  | { type: 'port'; target: T; port: number; reply: Omit<ObservedReply, 'rttMs'> }
+  | { type: 'port'; target: T; port: number; tag: number; reply: Omit<ObservedReply, 'rttMs'> }
+  /** An ICMP time-exceeded quoting one of our (TTL-limited) SYNs: `from` is the router at that hop. */
+  | { type: 'time-exceeded'; target: T; port: number; tag: number; from: string; ttl: number }
   | { type: 'echo'; target: T; sequence: number; ttl: number }
   /** Aimed at this run (our addresses and source port) but failed validation. */
   | { type: 'ignored'; target: T; reason: string }
@@ -57,9 +60,9 @@ export function classifyReply<T extends ProbedTarget>(packet: Buffer, context: R
     if (!decodedTcp.ok) return UNRELATED;
     const tcp = decodedTcp.value;
     if (tcp.destinationPort !== target.template.flow.sourcePort) return UNRELATED;
-    const validation = validateTcpReply(target.template, context.key, ip, tcp, (port) => target.isProbed(port));
+    const validation = validateTcpReply(target.template, context.key, ip, tcp, (port) => target.sentTags(port));
     if (!validation.ok) return { type: 'ignored', target, reason: validation.reason };
-    return { type: 'port', target, port: validation.match.port, reply: { kind: validation.match.kind, from: ip.source, ttl: ip.ttl } };
+    return { type: 'port', target, port: validation.match.port, tag: validation.match.tag, reply: { kind: validation.match.kind, from: ip.source, ttl: ip.ttl } };
   }
   if (ip.protocol !== IpProtocol.ICMP) return UNRELATED;
   const decodedIcmp = decodeIcmp(payload);
@@ -76,18 +79,23 @@ export function classifyReply<T extends ProbedTarget>(packet: Buffer, context: R
     if (sequence === null) return { type: 'ignored', target, reason: 'echo reply without our cookie' };
     return { type: 'echo', target, sequence, ttl: ip.ttl };
   }
-  if (icmp.type !== IcmpType.DEST_UNREACHABLE || icmp.quote === null) return UNRELATED;
+  const isError = icmp.type === IcmpType.DEST_UNREACHABLE || icmp.type === IcmpType.TIME_EXCEEDED;
+  if (!isError || icmp.quote === null) return UNRELATED;
   const quoted = icmp.quote.header;
   const target = context.targets.get(quoted.destination);
   if (!target || quoted.protocol !== IpProtocol.TCP || quoted.source !== target.template.flow.source) return UNRELATED;
   const prefix = decodeTcpPrefix(icmp.quote.transport);
   if (!prefix.ok || prefix.value.sourcePort !== target.template.flow.sourcePort) return UNRELATED;
-  const validation = validateQuotedSyn(target.template, context.key, quoted, prefix.value, (port) => target.isProbed(port));
+  const validation = validateQuotedSyn(target.template, context.key, quoted, prefix.value, (port) => target.sentTags(port));
   if (!validation.ok) return { type: 'ignored', target, reason: validation.reason };
+  if (icmp.type === IcmpType.TIME_EXCEEDED) {
+    return { type: 'time-exceeded', target, port: validation.port, tag: validation.tag, from: ip.source, ttl: ip.ttl };
+  }
   return {
     type: 'port',
     target,
     port: validation.port,
+    tag: validation.tag,
     reply: {
       kind: 'icmp-unreachable',
       from: ip.source,

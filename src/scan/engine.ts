@@ -71,6 +71,9 @@ interface TargetState extends ProbedTarget {
   ignored: number;
 }
 
+/** Plain probes carry tag 0 (see synSequence). */
+const PLAIN_PROBE_TAGS: readonly number[] = [0];
+
 type Job = { kind: 'syn'; target: TargetState; port: PortProgress } | { kind: 'echo'; target: TargetState; sequence: number };
 
 /**
@@ -97,7 +100,7 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
       address,
       addressValue: parseIPv4(address) ?? 0,
       template: prepareSynTemplate({ source, destination: address, sourcePort }),
-      isProbed: (port) => ports.has(port),
+      sentTags: (port) => (ports.has(port) ? PLAIN_PROBE_TAGS : null),
       ports,
       echoSent: 0,
       echoSentAt: new Map(),
