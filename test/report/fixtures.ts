@@ -1,0 +1,99 @@
+/**
+ * Sample reports for the format, schema, expectation and baseline tests,
+ * built from observations by the real inference (buildTargetReport), so they
+ * have exactly the shape `--json` prints. Importable by other tests.
+ */
+import type { TargetObservation } from '../../src/infer/observation.js';
+import { buildTargetReport } from '../../src/infer/target-report.js';
+import { REPORT_SCHEMA, type Report } from '../../src/report/model.js';
+import { UsageError } from '../../src/errors.js';
+
+/**
+ * The article's case: echo replies cross 3 routers (hop 4); 22's RST comes
+ * from hop 2 (a firewall), 80 is closed by the host, 443 open on the host,
+ * 8080 silent, 3306 refused by a router with ICMP, 9999 unfinished.
+ */
+export const articleObservation: TargetObservation = {
+  target: 'db1.example',
+  address: '198.18.4.2',
+  echo: { sent: 3, replies: [{ ttl: 61, rttMs: 0.3 }, { ttl: 61, rttMs: 0.2 }, { ttl: 61, rttMs: 0.4 }] },
+  ports: [
+    { port: 22, tries: 1, finished: true, reply: { kind: 'rst', from: '198.18.4.2', ttl: 63, rttMs: 0.1 } },
+    { port: 80, tries: 1, finished: true, reply: { kind: 'rst', from: '198.18.4.2', ttl: 61, rttMs: 0.2 } },
+    { port: 443, tries: 1, finished: true, reply: { kind: 'syn-ack', from: '198.18.4.2', ttl: 61, rttMs: 0.25 } },
+    { port: 3306, tries: 1, finished: true, reply: { kind: 'icmp-unreachable', from: '198.18.2.2', ttl: 63, rttMs: 0.1, icmpType: 3, icmpCode: 13, quotedTtl: 62, sentTtl: 64 } },
+    { port: 8080, tries: 2, finished: true, reply: null },
+  ],
+  ignored: 2,
+};
+
+/** A Windows-like host (initial TTL 128) with no echo reply: the SYN-ACK is the reference. */
+export const noEchoObservation: TargetObservation = {
+  target: '198.18.6.2',
+  address: '198.18.6.2',
+  echo: { sent: 3, replies: [] },
+  ports: [
+    { port: 22, tries: 3, finished: true, reply: null },
+    { port: 443, tries: 1, finished: true, reply: { kind: 'syn-ack', from: '198.18.6.2', ttl: 126, rttMs: 1.5 } },
+  ],
+  ignored: 0,
+};
+
+/** Nothing to compare with: only an ICMP error came back; 22 was cut short. */
+export const noReferenceObservation: TargetObservation = {
+  target: '198.18.8.2',
+  address: '198.18.8.2',
+  echo: { sent: 1, replies: [] },
+  ports: [
+    { port: 25, tries: 1, finished: true, reply: { kind: 'icmp-unreachable', from: '198.18.8.1', ttl: 255, rttMs: 0.05, icmpType: 3, icmpCode: 10 } },
+    { port: 22, tries: 1, finished: false, reply: null },
+  ],
+  ignored: 0,
+};
+
+export function reportOf(observations: readonly TargetObservation[], interrupted = false): Report {
+  return { schema: REPORT_SCHEMA, interrupted, targets: observations.map(buildTargetReport) };
+}
+
+/** The article target alone. */
+export function articleReport(): Report {
+  return reportOf([articleObservation]);
+}
+
+/** Three targets, the last interrupted. */
+export function multiReport(): Report {
+  return reportOf([articleObservation, noEchoObservation, noReferenceObservation], true);
+}
+
+/** A target name with every character the formats must escape. */
+export const HOSTILE_NAME = 'a"b\\c\nd<e>&f\'g]]>h\u0001i';
+
+/** The article report under a hostile target name. */
+export function hostileReport(): Report {
+  return reportOf([{ ...articleObservation, target: HOSTILE_NAME }]);
+}
+
+/**
+ * The message of the UsageError that `fn` throws, to assert it exactly (tap's
+ * t.throws matches messages as substrings). Describes anything else instead.
+ */
+export function usageMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof UsageError) return error.message;
+    return `not a UsageError: ${String(error)}`;
+  }
+  return 'did not throw';
+}
+
+/** usageMessage for an async function. */
+export async function usageMessageAsync(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn();
+  } catch (error) {
+    if (error instanceof UsageError) return error.message;
+    return `not a UsageError: ${String(error)}`;
+  }
+  return 'did not throw';
+}
