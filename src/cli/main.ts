@@ -2,7 +2,7 @@ import yargs, { type Argv } from 'yargs';
 import { ExitCode, TtlProbeError, UsageError, type ExitCodeValue } from '../errors.js';
 import { DEFAULT_SCAN_OPTIONS } from '../scan/engine.js';
 import { runProbe, type CommandIo } from './probe-command.js';
-import { toProbeOptions } from './probe-options.js';
+import { DEFAULT_MAX_HOPS, toProbeOptions } from './probe-options.js';
 import { DEFAULT_PORTS } from './ports.js';
 
 const EPILOGUE = `Exit codes: 0 the probe ran; 2 bad input; 3 cannot probe here (no raw-socket privilege, no route); 130 interrupted (Ctrl-C); 70 internal error.
@@ -20,7 +20,9 @@ function buildParser(): Argv {
         .option('tries', { type: 'string', describe: `SYNs per port at most; re-sends go to silent ports only (default ${DEFAULT_SCAN_OPTIONS.tries})` })
         .option('timeout', { type: 'string', describe: `longest wait for one reply, in ms; the wait adapts to the measured round trip below it (default ${DEFAULT_SCAN_OPTIONS.timeoutMs})` })
         .option('rate', { type: 'string', describe: `packets per second at most, all targets together (default ${DEFAULT_SCAN_OPTIONS.rate})` })
-        .option('json', { type: 'boolean', describe: 'print the report as JSON (schema ttl-probe/1)' }),
+        .option('json', { type: 'boolean', describe: 'print the report as JSON (schema ttl-probe/1)' })
+        .option('trace', { type: 'boolean', describe: 'also trace the path: the hop and address of whoever answers each port, and where silent ports are dropped' })
+        .option('max-hops', { type: 'string', describe: `--trace: the farthest hop probed (default ${DEFAULT_MAX_HOPS})` }),
     )
     .option('debug', { type: 'boolean', describe: 'show stack traces of errors' })
     .epilogue(EPILOGUE)
@@ -66,6 +68,8 @@ export async function main(args: readonly string[], io: CommandIo): Promise<Exit
       timeout: parsed.argv.timeout,
       rate: parsed.argv.rate,
       json: parsed.argv.json,
+      trace: parsed.argv.trace,
+      maxHops: parsed.argv.maxHops,
     });
     return await runProbe(options, io);
   } catch (error) {

@@ -5,6 +5,8 @@ import { REPORT_SCHEMA, type Report } from '../report/model.js';
 import { formatTable } from '../report/table.js';
 import { DEFAULT_SCAN_OPTIONS, scan } from '../scan/engine.js';
 import { openRawTransport } from '../transport/raw.js';
+import { traceTarget } from '../trace/tracer.js';
+import { withTrace } from '../trace/merge.js';
 import type { Transport } from '../transport/transport.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
 import type { ProbeOptions } from './probe-options.js';
@@ -32,6 +34,7 @@ export async function runProbe(options: ProbeOptions, io: CommandIo): Promise<Ex
   const resolved = await resolveTargets(options.targets);
   const transport = (io.openTransport ?? openRawTransport)();
   let result;
+  let targets;
   try {
     result = await scan(transport, resolved, {
       ...DEFAULT_SCAN_OPTIONS,
@@ -42,15 +45,19 @@ export async function runProbe(options: ProbeOptions, io: CommandIo): Promise<Ex
       rate: options.rate,
       signal: io.signal,
     });
+    targets = result.observations.map(buildTargetReport);
+    if (options.trace && !result.interrupted) {
+      const traceOptions = { maxHops: options.maxHops, tries: 3, timeoutMs: result.session.timeoutMs, rate: options.rate, signal: io.signal };
+      for (const [index, target] of targets.entries()) {
+        targets[index] = withTrace(target, await traceTarget(transport, result.session, target, traceOptions));
+      }
+    }
   } finally {
     transport.close();
   }
-  const report: Report = {
-    schema: REPORT_SCHEMA,
-    interrupted: result.interrupted,
-    targets: result.observations.map(buildTargetReport),
-  };
+  const interrupted = result.interrupted || io.signal?.aborted === true;
+  const report: Report = { schema: REPORT_SCHEMA, interrupted, targets };
   io.stdout(options.format === 'json' ? formatJson(report) : formatTable(report));
   if (result.sendErrors > 0) io.stderr(`ttl-probe: warning: the kernel refused ${result.sendErrors} probe(s) (a local firewall?)\n`);
-  return result.interrupted ? ExitCode.INTERRUPTED : ExitCode.OK;
+  return interrupted ? ExitCode.INTERRUPTED : ExitCode.OK;
 }

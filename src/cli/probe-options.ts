@@ -2,6 +2,9 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_SCAN_OPTIONS } from '../scan/engine.js';
 import { DEFAULT_PORTS, parsePortList } from './ports.js';
 
+/** traceroute's default. */
+export const DEFAULT_MAX_HOPS = 30;
+
 /** Output formats of a probe report. */
 export type OutputFormat = 'table' | 'json';
 
@@ -14,6 +17,9 @@ export interface ProbeOptions {
   timeoutMs: number;
   rate: number;
   format: OutputFormat;
+  /** --trace: also find the path, who answers each port and where silent ports die. */
+  trace: boolean;
+  maxHops: number;
 }
 
 /** The raw values yargs hands over (strings and numbers as typed). */
@@ -25,6 +31,8 @@ export interface RawProbeArguments {
   timeout?: unknown;
   rate?: unknown;
   json?: unknown;
+  trace?: unknown;
+  maxHops?: unknown;
 }
 
 /**
@@ -56,5 +64,7 @@ export function toProbeOptions(raw: RawProbeArguments): ProbeOptions {
     timeoutMs: numberOption('timeout', raw.timeout ?? DEFAULT_SCAN_OPTIONS.timeoutMs, { min: 1, max: 60000 }),
     rate: numberOption('rate', raw.rate ?? DEFAULT_SCAN_OPTIONS.rate, { min: 1, max: 1000000 }),
     format: raw.json === true ? 'json' : 'table',
+    trace: raw.trace === true,
+    maxHops: numberOption('max-hops', raw.maxHops ?? DEFAULT_MAX_HOPS, { min: 1, max: 255, integer: true }),
   };
 }

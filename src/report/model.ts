@@ -41,6 +41,17 @@ export interface PortReport {
   tries: number;
   /** One line for a port not answered by the host; null when the host answered. */
   explanation: string | null;
+  /** --trace only: the device that answered (its hop and address), confirmed by TTL-limited probes. */
+  responder?: { hop: number; address: string | null; confirmed: boolean } | null;
+  /** --trace only, silent ports: the last hop whose time-exceeded still came back; the filter is there or on the next link. */
+  droppedAfter?: { hop: number; address: string | null } | null;
+}
+
+/** One hop of a traced path: the router (or, last, the host) at that hop. */
+export interface PathHopReport {
+  hop: number;
+  address: string | null;
+  rttMs: number | null;
 }
 
 export interface EchoReport {
@@ -69,6 +80,10 @@ export interface TargetReport {
   ignored: number;
   /** Ports whose probing was cut short by an interruption: no verdict is claimed for them. */
   unfinishedPorts: number[];
+  /** --trace only: the path to the target, hop by hop, the host last. */
+  path?: PathHopReport[];
+  /** --trace only: the port whose flow discovered the path. */
+  pathPort?: number;
 }
 
 export interface Report {

@@ -51,8 +51,25 @@ export function formatTargetTable(target: TargetReport): string {
   lines.push(`  ${echoLine(target)}`);
   lines.push(`  ${referenceLine(target)}`);
   lines.push('');
-  const header = ['PORT', 'STATE', 'REPLY', 'FROM', 'TTL', 'INIT', 'DIST', 'HOP', 'ANSWERED BY'];
-  lines.push(...columns([header, ...target.ports.map(portRow)], '  '));
+  if (target.path) {
+    lines.push(`  path (TCP SYN to port ${target.pathPort ?? '?'}, one flow):`);
+    const marks = pathMarks(target);
+    lines.push(
+      ...columns(
+        target.path.map((hop) => [
+          String(hop.hop),
+          hop.address ?? '*',
+          hop.rttMs === null ? '' : `${hop.rttMs} ms`,
+          marks.get(hop.hop) ?? '',
+        ]),
+        '    ',
+      ),
+    );
+    lines.push('');
+  }
+  const traced = target.path !== undefined;
+  const header = ['PORT', 'STATE', 'REPLY', 'FROM', 'TTL', 'INIT', 'DIST', 'HOP', 'ANSWERED BY', ...(traced ? ['TRACE'] : [])];
+  lines.push(...columns([header, ...target.ports.map((port) => [...portRow(port), ...(traced ? [traceCell(port)] : [])])], '  '));
   const notes = target.ports.filter((port) => port.explanation !== null);
   if (notes.length > 0) {
     lines.push('');
@@ -64,6 +81,36 @@ export function formatTargetTable(target: TargetReport): string {
   }
   if (target.ignored > 0) lines.push(`  ignored ${target.ignored} packet(s) that failed validation (not ours, or forged)`);
   return lines.join('\n');
+}
+
+/** The trace column: who answered (hop, address) or where a silent port died. */
+function traceCell(port: PortReport): string {
+  if (port.responder) {
+    const where = `hop ${port.responder.hop} ${port.responder.address ?? '(address hidden)'}`;
+    return port.responder.confirmed ? where : `${where} (unconfirmed)`;
+  }
+  if (port.droppedAfter) return `dropped after hop ${port.droppedAfter.hop} ${port.droppedAfter.address ?? ''}`.trimEnd();
+  return port.answeredBy === 'none' ? 'dropped before hop 1' : '';
+}
+
+/** Per path hop, which ports it answers or drops ("<- answers 22; drops 3306,5432"). */
+function pathMarks(target: TargetReport): Map<number, string> {
+  const answers = new Map<number, number[]>();
+  const drops = new Map<number, number[]>();
+  for (const port of target.ports) {
+    if (port.responder) answers.set(port.responder.hop, [...(answers.get(port.responder.hop) ?? []), port.port]);
+    if (port.droppedAfter) drops.set(port.droppedAfter.hop, [...(drops.get(port.droppedAfter.hop) ?? []), port.port]);
+  }
+  const marks = new Map<number, string>();
+  for (const hop of new Set([...answers.keys(), ...drops.keys()])) {
+    const parts: string[] = [];
+    const answered = answers.get(hop);
+    const dropped = drops.get(hop);
+    if (answered) parts.push(`answers ${compactPorts(answered)}`);
+    if (dropped) parts.push(`last to see ${compactPorts(dropped)}`);
+    marks.set(hop, `<- ${parts.join('; ')}`);
+  }
+  return marks;
 }
 
 /** "22,80,8000-8010" from a sorted port list. */

@@ -5,7 +5,7 @@ import { parseIPv4 } from '../packet/address.js';
 import type { ObservedReply, PortObservation, TargetObservation } from '../infer/observation.js';
 import { newCookieKey, type CookieKey } from '../probe/cookie.js';
 import { buildEcho } from '../probe/icmp-echo.js';
-import { buildSyn, prepareSynTemplate } from '../probe/tcp-syn.js';
+import { buildSyn, prepareSynTemplate, type SynTemplate } from '../probe/tcp-syn.js';
 import type { Transport } from '../transport/transport.js';
 import { classifyReply, type ProbedTarget } from './classify-reply.js';
 import { createRttEstimator } from './rtt.js';
@@ -47,7 +47,18 @@ export interface ScanTarget {
   address: string;
 }
 
+/** What later phases (the tracer) need to send and recognise probes of this run. */
+export interface ScanSession {
+  key: CookieKey;
+  echoIdentifier: number;
+  /** SYN templates by target address. */
+  templates: Map<string, SynTemplate>;
+  /** The adaptive reply timeout at the end of the scan, in ms. */
+  timeoutMs: number;
+}
+
 export interface ScanResult {
+  session: ScanSession;
   observations: TargetObservation[];
   interrupted: boolean;
   /** Sends the kernel refused (e.g. EPERM from a local firewall). */
@@ -240,6 +251,12 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
   }
 
   return {
+    session: {
+      key,
+      echoIdentifier,
+      templates: new Map(states.map((state) => [state.address, state.template])),
+      timeoutMs: rtt.timeoutMs(),
+    },
     interrupted: aborted(),
     sendErrors,
     observations: targets.map(({ target, address }) => {

@@ -1,0 +1,16 @@
+import type { TargetReport } from '../report/model.js';
+import type { TraceConclusion } from './conclude.js';
+
+/** The target report with the trace's path, responders and drop points added. */
+export function withTrace(target: TargetReport, trace: TraceConclusion): TargetReport {
+  return {
+    ...target,
+    path: trace.path,
+    pathPort: trace.pathPort,
+    ports: target.ports.map((port) => ({
+      ...port,
+      responder: trace.responders.get(port.port) ?? null,
+      droppedAfter: trace.droppedAfter.get(port.port) ?? null,
+    })),
+  };
+}
