@@ -1,0 +1,133 @@
+/**
+ * Named lab topologies. Each returns the chain to build, the address to probe
+ * from the client, and a one-paragraph description.
+ *
+ * Addressing (see lab.ts): with n routers the client is 198.18.1.1, the router
+ * at hop h answers from 198.18.h.2 and the server is 198.18.(n+1).2.
+ */
+import type { ChainSpec, NodeSpec } from './lab.js';
+
+export interface Topology {
+  spec: ChainSpec;
+  target: string;
+  description: string;
+}
+
+const FORGE_RST_22 = '-A FORWARD -p tcp --dport 22 -j REJECT --reject-with tcp-reset';
+
+/** client - r1 - firewall(r2, forges RSTs for 22) - r3 - server(198.18.4.2, listens 443; 80 closed) */
+export function article(): Topology {
+  return {
+    spec: {
+      routers: [{}, { iptables: [FORGE_RST_22] }, {}],
+      server: { listen: [443] },
+    },
+    target: '198.18.4.2',
+    description:
+      'client 198.18.1.1 - router 198.18.1.2 - firewall 198.18.2.2 (forges TCP RSTs for port 22) - ' +
+      'router 198.18.3.2 - server 198.18.4.2 (listens on 443; 80 is closed, so its kernel answers RST). ' +
+      'Every node uses the Linux default TTL 64.',
+  };
+}
+
+/** article(), but the firewall sends with TTL 255 and the server with TTL 128. */
+export function ttlMix(): Topology {
+  const base = article();
+  const routers = base.spec.routers.map((r) => ({ ...r })) as NodeSpec[];
+  routers[1] = { ...routers[1], defaultTtl: 255 };
+  return {
+    spec: { routers, server: { ...base.spec.server, defaultTtl: 128 } },
+    target: base.target,
+    description:
+      'client 198.18.1.1 - router 198.18.1.2 - firewall 198.18.2.2 (initial TTL 255, network-gear-like; ' +
+      'forges TCP RSTs for port 22) - router 198.18.3.2 - server 198.18.4.2 (initial TTL 128, Windows-like; ' +
+      'listens on 443, 80 closed).',
+  };
+}
+
+/** article(), plus r1 drops forwarded ICMP echo requests (the target does not answer ping). */
+export function pingDropped(): Topology {
+  const base = article();
+  const routers = base.spec.routers.map((r) => ({ ...r })) as NodeSpec[];
+  routers[0] = { ...routers[0], iptables: ['-A FORWARD -p icmp --icmp-type echo-request -j DROP'] };
+  return {
+    spec: { routers, server: { ...base.spec.server } },
+    target: base.target,
+    description:
+      'client 198.18.1.1 - router 198.18.1.2 (drops forwarded ICMP echo requests) - firewall 198.18.2.2 ' +
+      '(forges TCP RSTs for port 22) - router 198.18.3.2 - server 198.18.4.2 (listens on 443, 80 closed). ' +
+      'Nothing beyond the first router answers ping.',
+  };
+}
+
+/** The firewall answers 22 with ICMP administratively prohibited and silently drops 8080. */
+export function adminProhibited(): Topology {
+  return {
+    spec: {
+      routers: [
+        {},
+        {
+          iptables: [
+            '-A FORWARD -p tcp --dport 22 -j REJECT --reject-with icmp-admin-prohibited',
+            '-A FORWARD -p tcp --dport 8080 -j DROP',
+          ],
+        },
+        {},
+      ],
+      server: { listen: [443] },
+    },
+    target: '198.18.4.2',
+    description:
+      'client 198.18.1.1 - router 198.18.1.2 - firewall 198.18.2.2 (answers port 22 with ICMP ' +
+      'administratively prohibited, silently drops 8080) - router 198.18.3.2 - server 198.18.4.2 (listens on 443).',
+  };
+}
+
+/** A load balancer VIP (198.18.2.2) DNATs 443 to the server behind it; the VIP answers ping itself. */
+export function dnatLoadBalancer(): Topology {
+  return {
+    spec: {
+      routers: [
+        {},
+        {
+          iptables: ['-t nat -A PREROUTING -d 198.18.2.2 -p tcp --dport 443 -j DNAT --to-destination 198.18.4.2'],
+        },
+        {},
+      ],
+      server: { listen: [443] },
+    },
+    target: '198.18.2.2',
+    description:
+      'client 198.18.1.1 - router 198.18.1.2 - load balancer 198.18.2.2 (the VIP: answers ping itself, ' +
+      'DNATs TCP 443 to 198.18.4.2) - router 198.18.3.2 - server 198.18.4.2 (listens on 443). ' +
+      'Port 443 of the VIP is really answered two hops further away.',
+  };
+}
+
+/** Nine routers; the firewall at hop 6 forges RSTs for 22 and drops 3306 and 5432; server 198.18.10.2. */
+export function nineRouters(): Topology {
+  const routers: NodeSpec[] = Array.from({ length: 9 }, () => ({}));
+  routers[5] = {
+    iptables: [FORGE_RST_22, '-A FORWARD -p tcp --dport 3306 -j DROP', '-A FORWARD -p tcp --dport 5432 -j DROP'],
+  };
+  return {
+    spec: { routers, server: { listen: [443, 8443] } },
+    target: '198.18.10.2',
+    description:
+      'client 198.18.1.1 - routers 198.18.1.2 .. 198.18.5.2 - firewall 198.18.6.2 (hop 6: forges TCP RSTs ' +
+      'for port 22, silently drops 3306 and 5432) - routers 198.18.7.2 .. 198.18.9.2 - server 198.18.10.2 ' +
+      '(listens on 443 and 8443).',
+  };
+}
+
+/** Every topology by name (for scripts that take a topology name on the command line). */
+export const topologies = {
+  article,
+  ttlMix,
+  pingDropped,
+  adminProhibited,
+  dnatLoadBalancer,
+  nineRouters,
+} as const satisfies Record<string, () => Topology>;
+
+export type TopologyName = keyof typeof topologies;
