@@ -57,9 +57,8 @@ export function checkJsonText(text: string, maxDepth: number): JsonProblem | nul
   const stack: Frame[] = [];
   let expect: Expect = 'value';
   let i = 0;
-  const afterValue = (): void => {
-    expect = stack.length === 0 ? 'eof' : 'comma-or-end';
-  };
+  // What follows a complete value: the end, or a comma or closer.
+  const afterValue = (): Expect => (stack.length === 0 ? 'eof' : 'comma-or-end');
   const open = (frame: Frame): JsonProblem | null => {
     if (stack.length >= maxDepth) return { offset: i, message: `nesting deeper than ${maxDepth} levels` };
     stack.push(frame);
@@ -81,7 +80,7 @@ export function checkJsonText(text: string, maxDepth: number): JsonProblem | nul
         if (char === ']' && expect === 'value-or-end') {
           stack.pop();
           i++;
-          afterValue();
+          expect = afterValue();
           break;
         }
         if (char === '{') {
@@ -100,7 +99,7 @@ export function checkJsonText(text: string, maxDepth: number): JsonProblem | nul
           const end = readString(text, i);
           if (typeof end !== 'number') return end;
           i = end;
-          afterValue();
+          expect = afterValue();
           break;
         }
         if (char === '-' || (char >= '0' && char <= '9')) {
@@ -108,13 +107,13 @@ export function checkJsonText(text: string, maxDepth: number): JsonProblem | nul
           const match = NUMBER.exec(text);
           if (!match) return { offset: i, message: 'invalid number' };
           i += match[0].length;
-          afterValue();
+          expect = afterValue();
           break;
         }
         const literal = ['true', 'false', 'null'].find((word) => text.startsWith(word, i));
         if (literal) {
           i += literal.length;
-          afterValue();
+          expect = afterValue();
           break;
         }
         const hint = char === "'" ? ' (JSON strings take double quotes)' : char === ']' || char === '}' ? ' (a trailing comma?)' : '';
@@ -125,7 +124,7 @@ export function checkJsonText(text: string, maxDepth: number): JsonProblem | nul
         if (char === '}' && expect === 'key-or-end') {
           stack.pop();
           i++;
-          afterValue();
+          expect = afterValue();
           break;
         }
         if (char !== '"') {
@@ -156,7 +155,7 @@ export function checkJsonText(text: string, maxDepth: number): JsonProblem | nul
         } else if (char === closer) {
           stack.pop();
           i++;
-          afterValue();
+          expect = afterValue();
         } else {
           return { offset: i, message: `unexpected ${show(char)}: expected ',' or '${closer}'` };
         }
