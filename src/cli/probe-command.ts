@@ -47,7 +47,7 @@ export async function runProbe(options: ProbeOptions, io: CommandIo): Promise<Ex
     });
     targets = result.observations.map(buildTargetReport);
     if (options.trace && !result.interrupted) {
-      const traceOptions = { maxHops: options.maxHops, tries: 3, timeoutMs: result.session.timeoutMs, rate: options.rate, signal: io.signal };
+      const traceOptions = { maxHops: options.maxHops, tries: 4, timeoutMs: result.session.timeoutMs, rate: options.rate, signal: io.signal };
       for (const [index, target] of targets.entries()) {
         targets[index] = withTrace(target, await traceTarget(transport, result.session, target, traceOptions));
       }

@@ -44,7 +44,7 @@ export interface PortReport {
   /** --trace only: the device that answered (its hop and address), confirmed by TTL-limited probes. */
   responder?: { hop: number; address: string | null; confirmed: boolean } | null;
   /** --trace only, silent ports: the last hop whose time-exceeded still came back; the filter is there or on the next link. */
-  droppedAfter?: { hop: number; address: string | null } | null;
+  droppedAfter?: { hop: number; address: string | null; confirmed: boolean } | null;
 }
 
 /** One hop of a traced path: the router (or, last, the host) at that hop. */

@@ -29,7 +29,7 @@ export interface ReplyContext<T extends ProbedTarget = ProbedTarget> {
 export type ReplyEvent<T extends ProbedTarget = ProbedTarget> =
   | { type: 'port'; target: T; port: number; tag: number; reply: Omit<ObservedReply, 'rttMs'> }
   /** An ICMP time-exceeded quoting one of our (TTL-limited) SYNs: `from` is the router at that hop. */
-  | { type: 'time-exceeded'; target: T; port: number; tag: number; from: string; ttl: number }
+  | { type: 'time-exceeded'; target: T; port: number; tag: number; from: string; ttl: number; quotedIpId: number }
   | { type: 'echo'; target: T; sequence: number; ttl: number }
   /** Aimed at this run (our addresses and source port) but failed validation. */
   | { type: 'ignored'; target: T; reason: string }
@@ -89,7 +89,7 @@ export function classifyReply<T extends ProbedTarget>(packet: Buffer, context: R
   const validation = validateQuotedSyn(target.template, context.key, quoted, prefix.value, (port) => target.sentTags(port));
   if (!validation.ok) return { type: 'ignored', target, reason: validation.reason };
   if (icmp.type === IcmpType.TIME_EXCEEDED) {
-    return { type: 'time-exceeded', target, port: validation.port, tag: validation.tag, from: ip.source, ttl: ip.ttl };
+    return { type: 'time-exceeded', target, port: validation.port, tag: validation.tag, from: ip.source, ttl: ip.ttl, quotedIpId: quoted.id };
   }
   return {
     type: 'port',

@@ -29,6 +29,8 @@ export interface Responder {
 export interface DropPoint {
   hop: number;
   address: string | null;
+  /** True when a canary proved the next router was answering when this port's probe should have reached it. */
+  confirmed: boolean;
 }
 
 export interface TraceConclusion {
@@ -47,7 +49,7 @@ const key = (port: number, ttl: number): string => `${port}/${ttl}`;
  * whether TTL-limited probes confirm it, per silent port the last hop whose
  * time-exceeded still came back (the filter is there or on the next link).
  */
-export function concludeTrace(target: TargetReport, plan: TracePlan, outcomes: readonly TraceOutcome[]): TraceConclusion {
+export function concludeTrace(target: TargetReport, plan: TracePlan, outcomes: readonly TraceOutcome[], settledDrops: ReadonlySet<number> = new Set()): TraceConclusion {
   const byKey = new Map(outcomes.map((outcome) => [key(outcome.port, outcome.ttl), outcome]));
   // Router per hop: from the path flow first, then from any port's probe expiring there (the path is shared).
   const routerAt = new Map<number, { from: string; rttMs: number }>();
@@ -69,7 +71,7 @@ export function concludeTrace(target: TargetReport, plan: TracePlan, outcomes: r
   for (const port of target.ports) {
     if (port.hop === null || port.reply === null) {
       responders.set(port.port, null);
-      droppedAfter.set(port.port, port.answeredBy === 'none' ? dropPoint(port.port, plan, byKey) : null);
+      droppedAfter.set(port.port, port.answeredBy === 'none' ? dropPoint(port.port, plan, byKey, settledDrops.has(port.port)) : null);
       continue;
     }
     droppedAfter.set(port.port, null);
@@ -78,10 +80,10 @@ export function concludeTrace(target: TargetReport, plan: TracePlan, outcomes: r
   return { pathPort: plan.pathPort, path, responders, droppedAfter };
 }
 
-function dropPoint(port: number, plan: TracePlan, byKey: Map<string, TraceOutcome>): DropPoint | null {
+function dropPoint(port: number, plan: TracePlan, byKey: Map<string, TraceOutcome>, confirmed: boolean): DropPoint | null {
   for (let ttl = plan.lastRouterHop; ttl >= 1; ttl--) {
     const outcome = byKey.get(key(port, ttl));
-    if (outcome?.timeExceeded) return { hop: ttl, address: outcome.timeExceeded.from };
+    if (outcome?.timeExceeded) return { hop: ttl, address: outcome.timeExceeded.from, confirmed };
   }
   return null;
 }

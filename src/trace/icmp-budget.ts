@@ -22,6 +22,8 @@ export interface IcmpBudget {
    * refunding the silent ones tracks the router exactly.
    */
   refund(hop: number, now: number): void;
+  /** Marks the router at `hop` as out of tokens (it did not answer a probe that surely reached it). */
+  drain(hop: number, now: number): void;
 }
 
 export const ICMP_BURST = 6;
@@ -48,6 +50,9 @@ export function createIcmpBudget(burst = ICMP_BURST, intervalMs = ICMP_INTERVAL_
     spend(hop, now) {
       const bucket = refill(hop, now);
       if (bucket.credit >= intervalMs) bucket.credit -= intervalMs;
+    },
+    drain(hop, now) {
+      refill(hop, now).credit = 0;
     },
     refund(hop, now) {
       const bucket = refill(hop, now);

@@ -25,6 +25,8 @@ export interface TracePlan {
   hostHop: number | null;
   /** The farthest router hop probed for time-exceeded. */
   lastRouterHop: number;
+  /** Silent ports, whose drop point the trace looks for. */
+  dropPorts: number[];
   probes: TraceProbe[];
 }
 
@@ -57,7 +59,8 @@ export function planTrace(target: TargetReport, maxHops: number): TracePlan {
       probes.push({ port: port.port, ttl, purpose: 'confirm', needsIcmp: false });
     }
   }
-  return { pathPort, hostHop, lastRouterHop, probes };
+  const dropPorts = ports.filter((port) => port.answeredBy === 'none').map((port) => port.port);
+  return { pathPort, hostHop, lastRouterHop, dropPorts, probes };
 }
 
 /**

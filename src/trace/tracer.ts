@@ -8,11 +8,11 @@ import type { ScanSession } from '../scan/engine.js';
 import type { Transport } from '../transport/transport.js';
 import { concludeTrace, type TraceConclusion, type TraceOutcome } from './conclude.js';
 import { createIcmpBudget } from './icmp-budget.js';
-import { planTrace, type TraceProbe } from './plan.js';
+import { planTrace, type TracePlan, type TraceProbe } from './plan.js';
 
 export interface TraceOptions {
   maxHops: number;
-  /** Rounds at most: the first sends the plan, later ones re-send what went unanswered. */
+  /** Rounds at most: the first sends the plan, later ones re-send what is still undecided. */
   tries: number;
   /** Wait for replies after a round's last probe, in ms. */
   timeoutMs: number;
@@ -21,23 +21,42 @@ export interface TraceOptions {
   signal?: AbortSignal;
 }
 
+/** An outcome plus the bookkeeping of which attempts drew a time-exceeded. */
+interface Tracked extends TraceOutcome {
+  sentAt: number;
+  /** Attempt numbers (carried in the IP ID, which ICMP errors quote) that drew a time-exceeded. */
+  answeredAttempts: Set<number>;
+  sentAttempts: Set<number>;
+}
+
+const keyOf = (port: number, ttl: number): string => `${port}/${ttl}`;
+
 /**
  * Traces one target after its plain probe: sends the planned TTL-limited
  * SYNs (tag = TTL, so each reply names its probe while the flow stays the
- * same), pacing each router's ICMP errors by the rate-limit model and
- * re-sending what went unanswered, then concludes path, responders and drop
- * points.
+ * same), paced by the routers' ICMP rate-limit model, then concludes path,
+ * responders and drop points.
+ *
+ * Rate limits cannot be assumed away (an earlier run may have drained a
+ * router's bucket), so a silent port's "no time-exceeded at TTL t" only counts
+ * as a drop when a canary proves router t was answering at that moment: the
+ * path flow's probe at TTL t, sent right after the port's probes at t. A
+ * router's tokens only go down within such a burst, so if the canary drew an
+ * error, every earlier probe that reached the router would have too.
+ * Undecided TTLs are re-sent in later rounds, after the router refills.
  */
 export async function traceTarget(transport: Transport, session: ScanSession, target: TargetReport, options: TraceOptions): Promise<TraceConclusion> {
   const plan = planTrace(target, options.maxHops);
   const template = session.templates.get(target.address);
   if (!template || plan.probes.length === 0) return concludeTrace(target, plan, []);
 
-  const outcomes = new Map<string, TraceOutcome & { sentAt: number }>();
+  const outcomes = new Map<string, Tracked>();
   const tags = new Map<number, number[]>();
   for (const port of target.ports) tags.set(port.port, [0]);
   for (const probe of plan.probes) {
-    outcomes.set(`${probe.port}/${probe.ttl}`, { port: probe.port, ttl: probe.ttl, tries: 0, timeExceeded: null, reply: null, sentAt: 0 });
+    outcomes.set(keyOf(probe.port, probe.ttl), {
+      port: probe.port, ttl: probe.ttl, tries: 0, timeExceeded: null, reply: null, sentAt: 0, answeredAttempts: new Set(), sentAttempts: new Set(),
+    });
     tags.get(probe.port)?.push(probe.ttl);
   }
   const probed: ProbedTarget = {
@@ -50,10 +69,11 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
   transport.onPacket((packet, receivedAt) => {
     const event = classifyReply(packet, context);
     if ((event.type !== 'time-exceeded' && event.type !== 'port') || event.tag === 0) return;
-    const outcome = outcomes.get(`${event.port}/${event.tag}`);
+    const outcome = outcomes.get(keyOf(event.port, event.tag));
     if (!outcome) return;
     if (event.type === 'time-exceeded') {
       outcome.timeExceeded ??= { from: event.from, rttMs: receivedAt - outcome.sentAt };
+      outcome.answeredAttempts.add(event.quotedIpId >> 8);
     } else {
       outcome.reply ??= { kind: event.reply.kind, from: event.reply.from, ttl: event.reply.ttl };
     }
@@ -61,76 +81,128 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
 
   const budget = createIcmpBudget();
   const interval = 1000 / options.rate;
-  let ipId = 0;
+  let sentCount = 0;
   const aborted = (): boolean => options.signal?.aborted === true;
-  const send = (probe: TraceProbe, now: number): void => {
-    const outcome = outcomes.get(`${probe.port}/${probe.ttl}`)!;
+  const send = (probe: TraceProbe, attempt: number): void => {
+    const now = performance.now();
+    const outcome = outcomes.get(keyOf(probe.port, probe.ttl))!;
     outcome.tries++;
     outcome.sentAt = now;
+    outcome.sentAttempts.add(attempt);
     if (probe.ttl <= plan.lastRouterHop) budget.spend(probe.ttl, now);
-    ipId = (ipId + 1) & 0xffff;
-    // The IP ID repeats the TTL so a capture shows which hop a probe was for.
-    transport.send(buildSyn(template, session.key, { destinationPort: probe.port, ttl: probe.ttl, ipId: (probe.ttl << 8) | (ipId & 0xff), tag: probe.ttl }), target.address);
+    // IP ID = attempt << 8 | TTL: the time-exceeded quotes it, so we know which attempt drew it.
+    transport.send(buildSyn(template, session.key, { destinationPort: probe.port, ttl: probe.ttl, ipId: ((attempt & 0xff) << 8) | probe.ttl, tag: probe.ttl }), target.address);
+    sentCount++;
   };
 
-  let round = plan.probes;
-  for (let attempt = 1; attempt <= options.tries && round.length > 0 && !aborted(); attempt++) {
-    const waiting = [...round];
-    let lastSend = performance.now();
-    while (waiting.length > 0 && !aborted()) {
-      const now = performance.now();
-      const index = waiting.findIndex((probe) => !probe.needsIcmp || probe.ttl > plan.lastRouterHop || budget.available(probe.ttl, now));
-      if (index === -1) {
-        const wake = Math.min(...waiting.map((probe) => budget.nextAvailableAt(probe.ttl, now)));
-        await sleep(Math.max(1, wake - now));
-        continue;
+  for (let attempt = 1; attempt <= options.tries && !aborted(); attempt++) {
+    const batches = attempt === 1 ? firstRound(plan) : retryRound(plan, outcomes);
+    if (batches.length === 0) break;
+    const sent: Tracked[] = [];
+    for (const batch of batches) {
+      // A batch expiring at one router goes out back to back once that router can answer all of it.
+      const hop = batch[0]!.ttl;
+      const needsRouter = hop <= plan.lastRouterHop && batch.some((probe) => probe.needsIcmp);
+      while (needsRouter && !aborted()) {
+        const now = performance.now();
+        const wake = budget.nextAvailableAt(hop, now);
+        if (wake <= now) break;
+        await sleep(wake - now);
       }
-      send(waiting.splice(index, 1)[0]!, now);
-      lastSend = now;
-      if (interval >= 1) await sleep(interval);
-      else if (ipId % Math.max(1, Math.floor(1 / interval)) === 0) await sleep(1);
+      if (aborted()) break;
+      for (const probe of batch) {
+        send(probe, attempt);
+        sent.push(outcomes.get(keyOf(probe.port, probe.ttl))!);
+      }
+      if (interval >= 1) await sleep(interval * batch.length);
+      else if (sentCount % Math.max(1, Math.floor(1 / interval)) < batch.length) await sleep(1);
     }
-    const sentThisRound = round.map((probe) => outcomes.get(`${probe.port}/${probe.ttl}`)!);
+    const lastSend = performance.now();
     while (!aborted() && performance.now() - lastSend < options.timeoutMs) {
-      if (sentThisRound.every((outcome) => outcome.timeExceeded !== null || outcome.reply !== null)) break;
+      if (sent.every((outcome) => outcome.answeredAttempts.has(attempt) || outcome.reply !== null)) break;
       await sleep(5);
     }
     const roundEnd = performance.now();
-    for (const outcome of sentThisRound) {
-      if (outcome.timeExceeded === null && outcome.ttl <= plan.lastRouterHop) budget.refund(outcome.ttl, roundEnd);
+    for (const outcome of sent) {
+      if (outcome.ttl > plan.lastRouterHop || outcome.answeredAttempts.has(attempt)) continue;
+      // Silent: the router spent nothing (never reached, or out of tokens). If even the path
+      // flow's probe went unanswered, assume the router is out of tokens until it refills.
+      if (outcome.port === plan.pathPort) budget.drain(outcome.ttl, roundEnd);
+      else budget.refund(outcome.ttl, roundEnd);
     }
-    round = retries(plan.probes, outcomes);
   }
-  return concludeTrace(target, plan, [...outcomes.values()]);
+  const settled = settledDrops(plan, outcomes);
+  return concludeTrace(target, plan, [...outcomes.values()], settled);
+}
+
+/** Probes of the first round in batches: per TTL the silent ports' probes, then the path probe as canary; then confirmations. */
+function firstRound(plan: TracePlan): TraceProbe[][] {
+  const batches: TraceProbe[][] = [];
+  for (let ttl = 1; ttl <= plan.lastRouterHop; ttl++) {
+    const atTtl = plan.probes.filter((probe) => probe.ttl === ttl && probe.purpose !== 'confirm');
+    // Path probe last: it is the canary for the drop probes before it.
+    atTtl.sort((a, b) => Number(a.purpose === 'path') - Number(b.purpose === 'path'));
+    if (atTtl.length > 0) batches.push(atTtl);
+  }
+  for (const probe of plan.probes) if (probe.purpose === 'confirm') batches.push([probe]);
+  return batches;
+}
+
+/** The farthest TTL at which each silent port's probes drew a time-exceeded (0: none). */
+function farthestTimeExceeded(plan: TracePlan, outcomes: Map<string, Tracked>): Map<number, number> {
+  const farthest = new Map<number, number>();
+  for (const probe of plan.probes) {
+    if (probe.purpose !== 'drop' && !(probe.purpose === 'path' && plan.dropPorts.includes(probe.port))) continue;
+    const outcome = outcomes.get(keyOf(probe.port, probe.ttl));
+    if (outcome?.timeExceeded) farthest.set(probe.port, Math.max(probe.ttl, farthest.get(probe.port) ?? 0));
+  }
+  return farthest;
 }
 
 /**
- * Probes worth re-sending: path hops with no answer; for a silent port, the
- * one TTL after its farthest time-exceeded (was it dropped there, or did the
- * rate limit eat the answer? Probes beyond a real drop point never reach a
- * router, so re-sending more only costs time); confirmations of a port none
- * of whose probes drew a reply.
+ * Silent ports whose drop point is proven: their probe at TTL m+1 went out in
+ * an attempt whose canary at m+1 drew a time-exceeded, or m is the last router.
  */
-function retries(probes: readonly TraceProbe[], outcomes: Map<string, TraceOutcome>): TraceProbe[] {
-  const answered = (probe: TraceProbe): boolean => {
-    const outcome = outcomes.get(`${probe.port}/${probe.ttl}`);
-    return outcome !== undefined && (outcome.timeExceeded !== null || outcome.reply !== null);
-  };
-  const farthestTimeExceeded = new Map<number, number>();
-  for (const outcome of outcomes.values()) {
-    if (outcome.timeExceeded) farthestTimeExceeded.set(outcome.port, Math.max(outcome.ttl, farthestTimeExceeded.get(outcome.port) ?? 0));
-  }
-  const confirmAnswered = new Set<number>();
-  for (const probe of probes) if (probe.purpose === 'confirm' && outcomes.get(`${probe.port}/${probe.ttl}`)?.reply) confirmAnswered.add(probe.port);
-  return probes.filter((probe) => {
-    if (answered(probe)) return false;
-    switch (probe.purpose) {
-      case 'path':
-        return true;
-      case 'drop':
-        return probe.ttl === (farthestTimeExceeded.get(probe.port) ?? 0) + 1;
-      default:
-        return !confirmAnswered.has(probe.port);
+function settledDrops(plan: TracePlan, outcomes: Map<string, Tracked>): Set<number> {
+  const farthest = farthestTimeExceeded(plan, outcomes);
+  const settled = new Set<number>();
+  for (const port of plan.dropPorts) {
+    const m = farthest.get(port) ?? 0;
+    if (m >= plan.lastRouterHop) {
+      settled.add(port);
+      continue;
     }
-  });
+    const next = outcomes.get(keyOf(port, m + 1));
+    const canary = port === plan.pathPort ? undefined : outcomes.get(keyOf(plan.pathPort, m + 1));
+    if (next && canary && [...next.sentAttempts].some((attempt) => canary.answeredAttempts.has(attempt) && canary.sentAttempts.has(attempt))) {
+      settled.add(port);
+    }
+  }
+  return settled;
+}
+
+/**
+ * What is still undecided, in batches: path hops that never answered; for
+ * each unsettled silent port its TTLs beyond the farthest time-exceeded, each
+ * TTL's batch closed by a canary; confirmations none of which drew a reply.
+ */
+function retryRound(plan: TracePlan, outcomes: Map<string, Tracked>): TraceProbe[][] {
+  const settled = settledDrops(plan, outcomes);
+  const farthest = farthestTimeExceeded(plan, outcomes);
+  const batches: TraceProbe[][] = [];
+  for (let ttl = 1; ttl <= plan.lastRouterHop; ttl++) {
+    const drops = plan.dropPorts
+      .filter((port) => port !== plan.pathPort && !settled.has(port) && ttl > (farthest.get(port) ?? 0))
+      .map((port): TraceProbe => ({ port, ttl, purpose: 'drop', needsIcmp: true }));
+    const pathUnanswered = outcomes.get(keyOf(plan.pathPort, ttl))?.timeExceeded === null;
+    if (drops.length === 0 && !pathUnanswered) continue;
+    batches.push([...drops, { port: plan.pathPort, ttl, purpose: 'path', needsIcmp: true }]);
+  }
+  const confirmPorts = new Set(plan.probes.filter((probe) => probe.purpose === 'confirm').map((probe) => probe.port));
+  for (const port of confirmPorts) {
+    const probes = plan.probes.filter((probe) => probe.purpose === 'confirm' && probe.port === port);
+    if (probes.some((probe) => outcomes.get(keyOf(probe.port, probe.ttl))?.reply)) continue;
+    for (const probe of probes) batches.push([probe]);
+  }
+  return batches;
 }
