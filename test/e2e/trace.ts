@@ -42,6 +42,25 @@ if (assertLabAvailable(t)) {
     });
   });
 
+  t.test('traced again at once on the same routers (their ICMP buckets drained): still right', async (t) => {
+    await withLab(topologies.nineRouters(), async (lab) => {
+      for (let run = 1; run <= 3; run++) {
+        const result = await probeJson(lab, ['198.18.10.2', '-p', '22,80,3306,5432,1000,1001,1002', '--trace']);
+        t.equal(result.code, 0, result.stderr);
+        const ports = result.report!.targets[0]!.ports;
+        const by = (n: number) => ports.find((p) => p.port === n)!;
+        t.same(by(22).responder, { hop: 6, address: '198.18.6.2', confirmed: true }, `run ${run}: 22`);
+        for (const silent of [3306, 5432]) {
+          const drop = by(silent).droppedAfter;
+          // Either proven right, or honestly unconfirmed: never a wrong hop claimed as confirmed.
+          if (drop?.confirmed) t.same(drop, { hop: 6, address: '198.18.6.2', confirmed: true }, `run ${run}: ${silent}`);
+          else t.ok(drop === null || drop.hop <= 6, `run ${run}: ${silent} unconfirmed, not past the firewall`);
+        }
+        t.same(result.report!.targets[0]!.path?.map((hop) => hop.address), Array.from({ length: 10 }, (_, i) => `198.18.${i + 1}.2`), `run ${run}: path`);
+      }
+    });
+  });
+
   t.test('the table shows the path once and marks the hop that answered', async (t) => {
     await withLab(topologies.article(), async (lab) => {
       const run = await lab.execInClient(process.execPath, [(await import('../helpers/lab-probe.js')).CLI, '198.18.4.2', '-p', '22,443', '--trace'], { timeoutMs: 60_000 });
