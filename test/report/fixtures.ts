@@ -3,6 +3,7 @@
  * built from observations by the real inference (buildTargetReport), so they
  * have exactly the shape `--json` prints. Importable by other tests.
  */
+import { spawnSync } from 'node:child_process';
 import type { TargetObservation } from '../../src/infer/observation.js';
 import { buildTargetReport } from '../../src/infer/target-report.js';
 import { REPORT_SCHEMA, type Report } from '../../src/report/model.js';
@@ -96,4 +97,25 @@ export async function usageMessageAsync(fn: () => Promise<unknown>): Promise<str
     return `not a UsageError: ${String(error)}`;
   }
   return 'did not throw';
+}
+
+/** What a command-line tool said. */
+export interface ToolRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a tool that consumes one of our formats (promtool, xmllint) with
+ * `input` on stdin. A missing tool is an error, not a skip: CI must install
+ * it (Debian packages prometheus and libxml2-utils).
+ */
+export function runTool(command: string, args: readonly string[], input: string, debianPackage: string): ToolRun {
+  const result = spawnSync(command, args, { input, encoding: 'utf8', timeout: 60_000 });
+  if (result.error) {
+    const code = (result.error as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `${command} is not installed: apt-get install ${debianPackage}` : `${command}: ${result.error.message}`);
+  }
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

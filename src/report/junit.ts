@@ -1,0 +1,125 @@
+import { formatSeen, type ExpectationResult, type ReportExpectations } from '../expect/evaluate.js';
+import type { PortReport, Report, TargetReport } from './model.js';
+
+/**
+ * The `--format junit` output, for CI systems: JUnit XML with one testsuite
+ * per target and one testcase per port (named "198.18.4.2:22"). A testcase
+ * fails with one <failure> per unmet expectation; a port without an
+ * expectation passes (its verdict is in <system-out>), or is skipped when the
+ * run was interrupted before its verdict. Expected ports that were not probed
+ * get a failing testcase of their own.
+ */
+
+// XML 1.0 allows tab, LF, CR and these ranges; anything else (other control
+// characters, lone surrogates, U+FFFE/U+FFFF) cannot appear even escaped.
+const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** Text content: &, < and > escaped; characters XML cannot carry become U+FFFD. */
+export function escapeXmlText(text: string): string {
+  return text.replace(NOT_XML, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** An attribute value (in double quotes): also quotes, and whitespace kept as character references. */
+export function escapeXmlAttribute(text: string): string {
+  return escapeXmlText(text)
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/\t/g, '&#9;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;');
+}
+
+function attributes(values: Record<string, string | number>): string {
+  return Object.entries(values)
+    .map(([name, value]) => ` ${name}="${escapeXmlAttribute(String(value))}"`)
+    .join('');
+}
+
+interface Case {
+  port: number;
+  report: PortReport | null;
+  unfinished: boolean;
+  results: ExpectationResult[];
+}
+
+function suiteName(target: TargetReport): string {
+  return target.target === target.address ? target.address : `${target.target} (${target.address})`;
+}
+
+function verdictLine(port: PortReport): string {
+  const seen = formatSeen({ state: port.state, answeredBy: port.answeredBy, hop: port.hop });
+  return port.explanation === null ? seen : `${seen}: ${port.explanation}`;
+}
+
+function casesOf(target: TargetReport, results: readonly ExpectationResult[]): Case[] {
+  const cases = new Map<number, Case>();
+  for (const port of target.ports) cases.set(port.port, { port: port.port, report: port, unfinished: false, results: [] });
+  for (const port of target.unfinishedPorts) {
+    if (!cases.has(port)) cases.set(port, { port, report: null, unfinished: true, results: [] });
+  }
+  for (const result of results) {
+    const existing = cases.get(result.port);
+    if (existing) existing.results.push(result);
+    else cases.set(result.port, { port: result.port, report: null, unfinished: false, results: [result] });
+  }
+  return [...cases.values()].sort((a, b) => a.port - b.port);
+}
+
+function testcase(target: TargetReport, item: Case, indent: string): string {
+  const open = `${indent}<testcase${attributes({ name: `${target.address}:${item.port}`, classname: target.target })}`;
+  const failures = item.results.filter((result) => !result.met);
+  const body: string[] = [];
+  for (const failure of failures) {
+    const detail = item.report ? `${failure.message}\n${verdictLine(item.report)}` : failure.message;
+    body.push(`${indent}  <failure${attributes({ message: failure.message, type: 'expectation' })}>${escapeXmlText(detail)}</failure>`);
+  }
+  if (failures.length === 0 && item.unfinished) {
+    body.push(`${indent}  <skipped${attributes({ message: 'interrupted before a verdict' })}/>`);
+  }
+  const out: string[] = [];
+  if (item.report) out.push(verdictLine(item.report));
+  for (const result of item.results) if (result.met) out.push(result.message);
+  if (out.length > 0) body.push(`${indent}  <system-out>${escapeXmlText(out.join('\n'))}</system-out>`);
+  if (body.length === 0) return `${open}/>`;
+  return `${open}>\n${body.join('\n')}\n${indent}</testcase>`;
+}
+
+function testsuite(target: TargetReport, results: readonly ExpectationResult[]): { xml: string; tests: number; failures: number; skipped: number } {
+  const cases = casesOf(target, results);
+  const failures = cases.filter((item) => item.results.some((result) => !result.met)).length;
+  const skipped = cases.filter((item) => item.unfinished && item.results.every((result) => result.met)).length;
+  const properties: [string, string | number][] = [
+    ['address', target.address],
+    ['reference', target.reference.source],
+  ];
+  if (target.reference.hop !== null) properties.push(['host.hop', target.reference.hop]);
+  properties.push(['echo.replies', `${target.echo.received}/${target.echo.sent}`]);
+  if (target.ignored > 0) properties.push(['ignored', target.ignored]);
+  const lines = [
+    `  <testsuite${attributes({ name: suiteName(target), hostname: target.address, tests: cases.length, failures, errors: 0, skipped })}>`,
+    '    <properties>',
+    ...properties.map(([name, value]) => `      <property${attributes({ name, value })}/>`),
+    '    </properties>',
+    ...cases.map((item) => testcase(target, item, '    ')),
+    '  </testsuite>',
+  ];
+  return { xml: lines.join('\n'), tests: cases.length, failures, skipped };
+}
+
+/**
+ * The JUnit XML document for a report, with a trailing newline.
+ * `expectations` is index-aligned with report.targets.
+ */
+export function formatJunit(report: Report, expectations: ReportExpectations = []): string {
+  const suites = report.targets.map((target, index) => testsuite(target, expectations[index] ?? []));
+  const total = (key: 'tests' | 'failures') => suites.reduce((sum, suite) => sum + suite[key], 0);
+  // No `skipped` on <testsuites>: common JUnit schemas (Jenkins' among them) only allow it per testsuite.
+  const root = attributes({ name: 'ttl-probe', tests: total('tests'), failures: total('failures'), errors: 0 });
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  if (suites.length === 0) {
+    lines.push(`<testsuites${root}/>`);
+  } else {
+    lines.push(`<testsuites${root}>`, ...suites.map((suite) => suite.xml), '</testsuites>');
+  }
+  return `${lines.join('\n')}\n`;
+}
