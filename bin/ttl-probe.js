@@ -1,7 +1,31 @@
 #!/usr/bin/env node
-// The launcher: wires the process (argv, stdio, signals) to the CLI and sets the exit code.
-import { main } from '../dist/src/cli/main.js';
+// The launcher: loads the bundled CLI (dist/ttl-probe.cjs) with V8's code cache made at build time,
+// wires the process (argv, stdio, signals) to it and sets the exit code. CommonJS (bin/package.json):
+// the ESM loader alone costs a short run more time than the probe itself.
+'use strict';
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const vm = require('node:vm');
 
+function loadCli() {
+  const dist = join(__dirname, '..', 'dist');
+  const file = join(dist, 'ttl-probe.cjs');
+  let cachedData;
+  try {
+    cachedData = readFileSync(join(dist, 'ttl-probe.cache'));
+  } catch {
+    cachedData = undefined; // no cache: compile as usual
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`, {
+    filename: file,
+    cachedData,
+  });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, require('node:module').createRequire(file), module, file, dist);
+  return module.exports;
+}
+
+const { main } = loadCli();
 const controller = new AbortController();
 let interrupts = 0;
 process.on('SIGINT', () => {
@@ -11,9 +35,10 @@ process.on('SIGINT', () => {
   else process.exit(130);
 });
 
-const exitCode = await main(process.argv.slice(2), {
+main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   signal: controller.signal,
+}).then((exitCode) => {
+  process.exitCode = exitCode;
 });
-process.exitCode = exitCode;

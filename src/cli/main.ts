@@ -4,6 +4,7 @@ import { DEFAULT_SCAN_OPTIONS } from '../scan/engine.js';
 import { runProbe, type CommandIo } from './probe-command.js';
 import { DEFAULT_MAX_HOPS, toProbeOptions } from './probe-options.js';
 import { DEFAULT_PORTS } from './ports.js';
+import { VERSION } from '../version.js';
 
 const EPILOGUE = `Exit codes: 0 the probe ran; 2 bad input; 3 cannot probe here (no raw-socket privilege, no route); 130 interrupted (Ctrl-C); 70 internal error.
 Needs root or CAP_NET_RAW for raw sockets.`;
@@ -30,7 +31,7 @@ function buildParser(): Argv {
     .strictOptions()
     .help()
     .alias('h', 'help')
-    .version()
+    .version(VERSION)
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false);
 }

@@ -48,7 +48,8 @@ export async function resolveTarget(
   const given = target.trim();
   if (given === '') throw new UsageError('empty target');
   const bare = given.startsWith('[') && given.endsWith(']') ? given.slice(1, -1) : given;
-  if (isIPv6(bare)) throw new UsageError(`IPv6 target ${given}: IPv6 is not supported yet`);
+  // Only names with ':' can be IPv6; net.isIPv6 compiles a large regular expression on first use.
+  if (bare.includes(':') && isIPv6(bare)) throw new UsageError(`IPv6 target ${given}: IPv6 is not supported yet`);
   if (/^[\d.]+$/.test(given)) {
     const reason = unprobeableReason(given);
     if (reason !== null) throw new UsageError(reason);
