@@ -1,0 +1,60 @@
+import { openCapture, type Capture } from '../capture/open.js';
+import { ExitCode } from '../errors.js';
+import { CaptureAnalyzer } from './analyzer.js';
+import { formatAnalyzeJson, formatAnalyzeTable } from './format.js';
+import type { AnalyzeReport } from './model.js';
+import { buildAnalyzeReport } from './report.js';
+
+export interface AnalyzeOptions {
+  format: 'table' | 'json';
+}
+
+export interface AnalyzeIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/**
+ * Reads a whole capture (streamed, bounded memory) and returns its report.
+ * Throws CaptureFormatError for a truncated or corrupt file.
+ */
+export async function analyzeCapture(capture: Capture): Promise<AnalyzeReport> {
+  // tcpdump prints relative sequence numbers by default: do not insist on exact acknowledgments.
+  const analyzer = new CaptureAnalyzer({ verifySequence: capture.format !== 'tcpdump-text' });
+  for await (const batch of capture.batches()) {
+    const count = batch.count;
+    for (let i = 0; i < count; i++) {
+      const packet = batch.packet(i);
+      if (packet !== null) analyzer.add(packet);
+    }
+  }
+  const counts = capture.counts();
+  return buildAnalyzeReport(analyzer.result(), {
+    file: capture.name,
+    format: capture.format,
+    packets: counts.packets,
+    ipv4: counts.ipv4,
+    notIPv4: counts.notIPv4,
+    undecodable: counts.undecodable,
+    linkTypes: counts.linkTypes,
+  });
+}
+
+/**
+ * `ttl-probe analyze FILE`: detects the capture format (pcap, pcapng,
+ * tcpdump -v text), attributes every answer to a connection attempt and
+ * every mid-flow reset, and prints the report as a table or JSON. Returns
+ * exit code 0; throws UsageError (file cannot be opened) or
+ * CaptureFormatError (unknown format, truncated or corrupt file).
+ */
+export async function runAnalyze(file: string, options: AnalyzeOptions, io: AnalyzeIo): Promise<number> {
+  const capture = await openCapture(file);
+  let report: AnalyzeReport;
+  try {
+    report = await analyzeCapture(capture);
+  } finally {
+    await capture.close();
+  }
+  io.stdout(options.format === 'json' ? formatAnalyzeJson(report) : formatAnalyzeTable(report, capture.firstProblem()));
+  return ExitCode.OK;
+}
