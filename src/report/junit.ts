@@ -46,9 +46,16 @@ function suiteName(target: TargetReport): string {
   return target.target === target.address ? target.address : `${target.target} (${target.address})`;
 }
 
+function hopFinding(finding: { hop: number; address: string | null; confirmed: boolean }): string {
+  return `hop ${finding.hop}${finding.address === null ? '' : ` (${finding.address})`}${finding.confirmed ? ', confirmed' : ', not confirmed'}`;
+}
+
 function verdictLine(port: PortReport): string {
   const seen = formatSeen({ state: port.state, answeredBy: port.answeredBy, hop: port.hop });
-  return port.explanation === null ? seen : `${seen}: ${port.explanation}`;
+  let line = port.explanation === null ? seen : `${seen}: ${port.explanation}`;
+  if (port.responder) line += `\ntrace: answered at ${hopFinding(port.responder)}`;
+  if (port.droppedAfter) line += `\ntrace: dropped after ${hopFinding(port.droppedAfter)}`;
+  return line;
 }
 
 function casesOf(target: TargetReport, results: readonly ExpectationResult[]): Case[] {

@@ -1,5 +1,5 @@
 import type { ExpectationResult, ReportExpectations } from '../expect/evaluate.js';
-import { REPORT_SCHEMA, type AnsweredBy, type PortState, type ReplyReport, type Report, type TargetReport } from './model.js';
+import { REPORT_SCHEMA, type AnsweredBy, type PortReport, type PortState, type ReplyReport, type Report, type TargetReport } from './model.js';
 
 /**
  * One line of the `--format ndjson` output: one port of one target, for log
@@ -21,6 +21,9 @@ export interface NdjsonRecord {
   reply: ReplyReport | null;
   tries: number | null;
   explanation: string | null;
+  /** --trace only, as in the JSON report. */
+  responder?: PortReport['responder'];
+  droppedAfter?: PortReport['droppedAfter'];
   /** Only when an expectation was given for this port. */
   expectation?: NdjsonExpectation;
 }
@@ -50,6 +53,8 @@ export function targetRecords(target: TargetReport, results: readonly Expectatio
     reply: port.reply,
     tries: port.tries,
     explanation: port.explanation,
+    ...(port.responder !== undefined ? { responder: port.responder } : {}),
+    ...(port.droppedAfter !== undefined ? { droppedAfter: port.droppedAfter } : {}),
     ...expectationOf(byPort.get(port.port)),
   }));
   const covered = new Set(target.ports.map((port) => port.port));

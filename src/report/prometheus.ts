@@ -74,6 +74,8 @@ const FAMILIES = {
   answeredBy: ['ttl_probe_port_answered_by', 'Who answered the SYN to the port as a state set: 1 for host, middlebox (a device on the path), beyond (past the host), unknown or none (no reply), 0 for the others.'],
   hop: ['ttl_probe_port_hop', 'Traceroute hop of the device that answered the port (reply distance + 1).'],
   tries: ['ttl_probe_port_tries', 'SYNs sent to the port.'],
+  responderConfirmed: ['ttl_probe_port_responder_confirmed', '--trace: whether TTL-limited probes confirm the hop of the device that answered the port (1) or not (0).'],
+  droppedAfterHop: ['ttl_probe_port_dropped_after_hop', '--trace, silent ports: the last hop whose time-exceeded still came back; the filter is there or on the next link.'],
   replyTtl: ['ttl_probe_reply_ttl', 'TTL of the reply to the port as received.'],
   replyInitialTtl: ['ttl_probe_reply_initial_ttl', 'Initial TTL the reply most likely left its sender with (32, 64, 128 or 255).'],
   replyDistance: ['ttl_probe_reply_distance', 'Routers the reply crossed on the way back (initial TTL - received TTL).'],
@@ -127,6 +129,8 @@ function addTarget(
     for (const by of ANSWERERS) add('answeredBy', [...labels, ['answered_by', by]], port.answeredBy === by ? 1 : 0);
     if (port.hop !== null) add('hop', labels, port.hop);
     add('tries', labels, port.tries);
+    if (port.responder) add('responderConfirmed', labels, port.responder.confirmed ? 1 : 0);
+    if (port.droppedAfter) add('droppedAfterHop', labels, port.droppedAfter.hop);
     const reply = port.reply;
     if (reply) {
       const replyLabels: Labels = [...labels, ['kind', reply.kind], ['from', reply.from]];

@@ -43,6 +43,12 @@ const nullable =
   (value) =>
     value === null ? null : check(value);
 
+/** A field that later versions or options (--trace) add: checked only when present. */
+const optional =
+  (check: Check): Check =>
+  (value) =>
+    value === undefined ? null : check(value);
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -69,6 +75,14 @@ class Problems {
   }
 }
 
+/** --trace's responder and droppedAfter: {hop, address, confirmed} or null. */
+const hopFinding: Check = (value) => {
+  if (value === null) return null;
+  if (!isObject(value)) return `expected an object or null, got ${show(value)}`;
+  const problem = integer(1)(value.hop) ?? nullable(string)(value.address) ?? boolean(value.confirmed);
+  return problem === null ? null : `{hop, address, confirmed}: ${problem}`;
+};
+
 function checkReply(problems: Problems, place: string, reply: unknown): void {
   if (reply === null) return;
   problems.fields(place, reply, {
@@ -86,6 +100,7 @@ function checkTarget(problems: Problems, place: string, target: unknown): void {
     target: string,
     address: string,
     ignored: integer(0),
+    pathPort: optional(integer(1, 65535)),
   });
   if (!ok) return;
   const t = target as Record<string, unknown>;
@@ -110,6 +125,14 @@ function checkTarget(problems: Problems, place: string, target: unknown): void {
       if (problem) problems.add(`${place}.unfinishedPorts[${index}]`, problem);
     });
   }
+  if (t.path !== undefined) {
+    if (!Array.isArray(t.path)) problems.add(`${place}.path`, `expected a list of hops, got ${show(t.path)}`);
+    else {
+      t.path.forEach((hop, index) =>
+        problems.fields(`${place}.path[${index}]`, hop, { hop: integer(1), address: nullable(string), rttMs: nullable(number) }),
+      );
+    }
+  }
   if (!Array.isArray(t.ports)) {
     problems.add(`${place}.ports`, `expected a list of ports, got ${show(t.ports)}`);
     return;
@@ -124,6 +147,8 @@ function checkTarget(problems: Problems, place: string, target: unknown): void {
       hop: nullable(integer(1)),
       tries: integer(0),
       explanation: nullable(string),
+      responder: optional(hopFinding),
+      droppedAfter: optional(hopFinding),
     });
     if (!portOk) continue;
     const reply = (port as Record<string, unknown>).reply;

@@ -6,13 +6,13 @@ import { loadBaseline, parseBaseline } from '../../src/baseline/load.js';
 import { formatJson } from '../../src/report/json.js';
 import { formatNdjson } from '../../src/report/ndjson.js';
 import { reportProblems } from '../../src/report/schema.js';
-import { articleReport, hostileReport, multiReport, reportOf, usageMessage, usageMessageAsync } from '../report/fixtures.js';
+import { articleReport, hostileReport, multiReport, reportOf, tracedReport, usageMessage, usageMessageAsync } from '../report/fixtures.js';
 import { validateReport } from '../report/validate.js';
 
 const HINT = 'give a file written by ttl-probe --json';
 
 t.test('a --json report reads back as it was', async (t) => {
-  for (const report of [articleReport(), multiReport(), hostileReport(), reportOf([])]) {
+  for (const report of [articleReport(), multiReport(), hostileReport(), reportOf([]), tracedReport()]) {
     t.same(parseBaseline('b.json', formatJson(report)), report);
   }
   const extended = JSON.parse(formatJson(articleReport())) as Record<string, unknown>;
@@ -43,6 +43,7 @@ t.test('not a ttl-probe/1 report: a clear UsageError', async (t) => {
     [json((r) => (delete r.targets[0].ports[0].reply, delete r.targets[0].ports[1].answeredBy)), 'b.json: not a valid ttl-probe/1 report: targets[0].ports[0].reply: expected an object or null, got missing (and 1 more problem)'],
     [json((r) => (r.targets[0].address = 5)), 'b.json: not a valid ttl-probe/1 report: targets[0].address: expected a string, got 5'],
     [json((r) => (r.interrupted = 'no')), 'b.json: not a valid ttl-probe/1 report: interrupted: expected true or false, got "no"'],
+    [json((r) => (r.targets[0].ports[0].responder = { hop: 0, address: null, confirmed: true })), 'b.json: not a valid ttl-probe/1 report: targets[0].ports[0].responder: {hop, address, confirmed}: expected a whole number >= 1, got 0'],
   ];
   for (const [text, message] of cases) t.equal(usageMessage(() => parseBaseline('b.json', text)), message, text.slice(0, 60));
 });
@@ -62,14 +63,19 @@ t.test('the run-time check and the JSON Schema agree on broken reports', async (
     ['bad reply kind', (r) => (r.targets[0].ports[0].reply.kind = 'ack')],
     ['negative tries', (r) => (r.targets[0].ports[0].tries = -1)],
     ['explanation a number', (r) => (r.targets[0].ports[0].explanation = 3)],
+    ['--trace: a path hop 0', (r) => (r.targets[0].path[1].hop = 0)],
+    ['--trace: path not a list', (r) => (r.targets[0].path = {})],
+    ['--trace: pathPort 0', (r) => (r.targets[0].pathPort = 0)],
+    ['--trace: responder without confirmed', (r) => delete r.targets[0].ports[0].responder.confirmed],
+    ['--trace: droppedAfter a string', (r) => (r.targets[0].ports[4].droppedAfter = 'hop 3')],
   ];
   for (const [name, breakIt] of breakers) {
-    const report = JSON.parse(formatJson(articleReport())) as Record<string, any>;
+    const report = JSON.parse(formatJson(tracedReport())) as Record<string, any>;
     breakIt(report);
     t.not(reportProblems(report).length, 0, `${name}: run-time check rejects`);
     t.not(validateReport(report).length, 0, `${name}: JSON Schema rejects`);
   }
-  for (const report of [articleReport(), multiReport(), hostileReport()]) {
+  for (const report of [articleReport(), multiReport(), hostileReport(), tracedReport()]) {
     const wire = JSON.parse(formatJson(report)) as unknown;
     t.same(reportProblems(wire), []);
     t.same(validateReport(wire), []);

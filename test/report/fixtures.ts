@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import type { TargetObservation } from '../../src/infer/observation.js';
 import { buildTargetReport } from '../../src/infer/target-report.js';
+import { withTrace } from '../../src/trace/merge.js';
 import { REPORT_SCHEMA, type Report } from '../../src/report/model.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -118,4 +119,31 @@ export function runTool(command: string, args: readonly string[], input: string,
     throw new Error(code === 'ENOENT' ? `${command} is not installed: apt-get install ${debianPackage}` : `${command}: ${result.error.message}`);
   }
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The article report as `--trace` extends it: the path, and per port its responder or drop point. */
+export function tracedReport(): Report {
+  const target = buildTargetReport(articleObservation);
+  return {
+    schema: REPORT_SCHEMA,
+    interrupted: false,
+    targets: [
+      withTrace(target, {
+        pathPort: 443,
+        path: [
+          { hop: 1, address: '198.18.1.1', rttMs: 0.05 },
+          { hop: 2, address: null, rttMs: null },
+          { hop: 3, address: '198.18.3.1', rttMs: 0.2 },
+          { hop: 4, address: '198.18.4.2', rttMs: 0.3 },
+        ],
+        responders: new Map([
+          [22, { hop: 2, address: null, confirmed: true }],
+          [80, { hop: 4, address: '198.18.4.2', confirmed: true }],
+          [443, { hop: 4, address: '198.18.4.2', confirmed: false }],
+          [3306, { hop: 2, address: '198.18.2.2', confirmed: true }],
+        ]),
+        droppedAfter: new Map([[8080, { hop: 3, address: '198.18.3.1', confirmed: true }]]),
+      }),
+    ],
+  };
 }

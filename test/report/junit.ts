@@ -3,7 +3,7 @@ import t from 'tap';
 import { evaluateReport } from '../../src/expect/evaluate.js';
 import { parseExpectations } from '../../src/expect/expectation.js';
 import { escapeXmlAttribute, escapeXmlText, formatJunit } from '../../src/report/junit.js';
-import { articleObservation, hostileReport, multiReport, reportOf, runTool } from './fixtures.js';
+import { articleObservation, hostileReport, multiReport, reportOf, runTool, tracedReport } from './fixtures.js';
 
 const XSD = fileURLToPath(new URL('./junit.xsd', import.meta.url));
 
@@ -81,8 +81,15 @@ t.test('xmllint runs and can fail (so the checks above mean something)', async (
   t.equal(formatJunit(reportOf([])), '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="ttl-probe" tests="0" failures="0" errors="0"/>\n');
 });
 
+t.test('--trace findings go to system-out', async (t) => {
+  const xml = formatJunit(tracedReport());
+  t.match(xml, '<system-out>closed@middlebox (hop 2): RST came from hop 2, 2 hops before the host at hop 4: a device on the path answered\ntrace: answered at hop 2, confirmed</system-out>');
+  t.match(xml, '\ntrace: dropped after hop 3 (198.18.3.1), confirmed</system-out>');
+  t.match(xml, 'open@host (hop 4)\ntrace: answered at hop 4 (198.18.4.2), not confirmed</system-out>');
+});
+
 t.test('every fixture passes xmllint', async (t) => {
-  for (const [name, report] of [['article', small], ['multi', multiReport()], ['hostile', hostileReport()]] as const) {
+  for (const [name, report] of [['article', small], ['multi', multiReport()], ['hostile', hostileReport()], ['traced', tracedReport()]] as const) {
     const xml = formatJunit(report, evaluateReport(report, parseExpectations('22=closed@middlebox,443=open@host,8080=filtered')));
     const lint = xmllint(xml, true);
     t.ok(lint.ok, name, { output: lint.output });

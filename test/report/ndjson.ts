@@ -2,7 +2,7 @@ import t from 'tap';
 import { evaluateReport } from '../../src/expect/evaluate.js';
 import { parseExpectations } from '../../src/expect/expectation.js';
 import { formatNdjson, ndjsonRecords } from '../../src/report/ndjson.js';
-import { articleReport, HOSTILE_NAME, hostileReport, multiReport, reportOf } from './fixtures.js';
+import { articleReport, HOSTILE_NAME, hostileReport, multiReport, reportOf, tracedReport } from './fixtures.js';
 import { validateNdjson, validateNdjsonLine } from './validate.js';
 
 t.test('one line per port, carrying target, port, state, answeredBy and hop', async (t) => {
@@ -82,6 +82,15 @@ t.test('any target name stays one line and round-trips', async (t) => {
   t.equal(text.split('\n').length, 6, '5 lines and the final newline');
   for (const line of text.trimEnd().split('\n')) t.equal((JSON.parse(line) as { target: string }).target, HOSTILE_NAME);
   t.same(validateNdjson(text), []);
+});
+
+t.test('--trace findings ride along when present', async (t) => {
+  const records = ndjsonRecords(tracedReport());
+  t.same(records[0]!.responder, { hop: 2, address: null, confirmed: true });
+  t.equal(records[0]!.droppedAfter, null);
+  t.same(records[4]!.droppedAfter, { hop: 3, address: '198.18.3.1', confirmed: true });
+  t.notOk('responder' in ndjsonRecords(articleReport())[0]!, 'absent without --trace');
+  t.same(validateNdjson(formatNdjson(tracedReport())), []);
 });
 
 t.test('edge cases', async (t) => {

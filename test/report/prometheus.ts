@@ -2,7 +2,7 @@ import t from 'tap';
 import { evaluateReport } from '../../src/expect/evaluate.js';
 import { parseExpectations } from '../../src/expect/expectation.js';
 import { escapeHelp, escapeLabelValue, formatPrometheus } from '../../src/report/prometheus.js';
-import { articleObservation, HOSTILE_NAME, hostileReport, multiReport, reportOf, runTool } from './fixtures.js';
+import { articleObservation, HOSTILE_NAME, hostileReport, multiReport, reportOf, runTool, tracedReport } from './fixtures.js';
 
 /** promtool's verdict on an exposition: parse errors and lint problems both fail. */
 function promtool(text: string): { ok: boolean; output: string } {
@@ -132,6 +132,18 @@ t.test('every family appears once, its samples together', async (t) => {
   t.same(samples(text, 'ttl_probe_probe_success').map((line) => line.slice(-1)), ['1', '0', '0']);
 });
 
+t.test('--trace findings', async (t) => {
+  const text = formatPrometheus(tracedReport());
+  t.same(samples(text, 'ttl_probe_port_responder_confirmed'), [
+    '{target="db1.example",address="198.18.4.2",port="22"} 1',
+    '{target="db1.example",address="198.18.4.2",port="80"} 1',
+    '{target="db1.example",address="198.18.4.2",port="443"} 0',
+    '{target="db1.example",address="198.18.4.2",port="3306"} 1',
+  ]);
+  t.same(samples(text, 'ttl_probe_port_dropped_after_hop'), ['{target="db1.example",address="198.18.4.2",port="8080"} 3']);
+  t.same(samples(formatPrometheus(multiReport()), 'ttl_probe_port_dropped_after_hop'), [], 'absent without --trace');
+});
+
 t.test('escaping per the text format', async (t) => {
   t.equal(escapeLabelValue('a"b\\c\nd'), 'a\\"b\\\\c\\nd');
   t.equal(escapeHelp('a"b\\c\nd'), 'a"b\\\\c\\nd');
@@ -144,6 +156,7 @@ t.test('promtool check metrics accepts every output', async (t) => {
   const cases: [string, string][] = [
     ['one port with an expectation and a duration', formatPrometheus(one, evaluateReport(one, parseExpectations('22=closed@host')), { durationSeconds: 0.25 })],
     ['several targets, interrupted, expectations', formatPrometheus(multiReport(), evaluateReport(multiReport(), parseExpectations('22=closed@middlebox,443=open@host,25=unreachable')))],
+    ['--trace findings', formatPrometheus(tracedReport())],
     ['a hostile target name', formatPrometheus(hostileReport(), evaluateReport(hostileReport(), parseExpectations('22=closed@middlebox')))],
   ];
   for (const [name, text] of cases) {

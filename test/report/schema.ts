@@ -1,7 +1,7 @@
 import t from 'tap';
 import { formatJson } from '../../src/report/json.js';
 import type { Report } from '../../src/report/model.js';
-import { articleReport, hostileReport, multiReport, reportOf } from './fixtures.js';
+import { articleReport, hostileReport, multiReport, reportOf, tracedReport } from './fixtures.js';
 import { reportSchema, validateReport } from './validate.js';
 
 /** A fresh, mutable copy of a report as it goes over the wire. */
@@ -15,6 +15,23 @@ t.test('reports built by the inference validate', async (t) => {
   t.same(validateReport(wire(hostileReport())), [], 'any target name');
   t.same(validateReport(wire(reportOf([]))), [], 'no targets');
   t.same(validateReport(wire(reportOf([], true))), [], 'interrupted before any target');
+  t.same(validateReport(wire(tracedReport())), [], '--trace: path, responders, drop points');
+});
+
+t.test('--trace fields are checked when present', async (t) => {
+  const cases: [string, (report: Record<string, any>) => void, string][] = [
+    ['a path hop 0', (r) => (r.targets[0].path[0].hop = 0), '/targets/0/path/0/hop must be >= 1'],
+    ['a path hop without address', (r) => delete r.targets[0].path[0].address, "/targets/0/path/0 must have required property 'address'"],
+    ['pathPort 0', (r) => (r.targets[0].pathPort = 0), '/targets/0/pathPort must be >= 1'],
+    ['a responder without confirmed', (r) => delete r.targets[0].ports[0].responder.confirmed, "/targets/0/ports/0/responder must have required property 'confirmed'"],
+    ['droppedAfter a number', (r) => (r.targets[0].ports[4].droppedAfter = 3), '/targets/0/ports/4/droppedAfter must be object'],
+  ];
+  for (const [name, breakIt, problem] of cases) {
+    const report = wire(tracedReport());
+    breakIt(report);
+    const problems = validateReport(report);
+    t.ok(problems.includes(problem), `${name}: ${problem}`, { problems });
+  }
 });
 
 t.test('extra fields are allowed (add, never rename)', async (t) => {
