@@ -93,7 +93,7 @@ export class PcapReader implements FrameReader {
     noteLinkType(counts, header.linkType);
     const { littleEndian, linkType } = header;
     const recordHeader = header.modified ? 24 : 16;
-    const fractionToMs = header.nanosecond ? 1e-6 : 1e-3;
+    const nanosecond = header.nanosecond;
     const limit = Math.min(Math.max(header.snaplen, MAX_RECORD_BYTES), w.limit - recordHeader);
     const batch = new FrameBatch();
     for (;;) {
@@ -132,7 +132,11 @@ export class PcapReader implements FrameReader {
         const dataStart = pos + recordHeader;
         const dataEnd = dataStart + captured;
         const ip = ipv4Start(linkType, buf, dataStart, dataEnd);
-        if (ip >= 0) batch.push(seconds * 1000 + fraction * fractionToMs, ip, dataEnd, captured < original);
+        if (ip >= 0) {
+          // Microseconds: one exact integer, one rounding (the same value pcapng gives for the same instant).
+          const ms = nanosecond ? seconds * 1000 + fraction / 1e6 : (seconds * 1e6 + fraction) / 1000;
+          batch.push(ms, ip, dataEnd, captured < original);
+        }
         else if (ip === NOT_IPV4) counts.notIPv4++;
         else counts.undecodable++;
         pos = dataEnd;

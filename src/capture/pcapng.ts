@@ -27,16 +27,22 @@ export function isPcapngMagic(buf: Buffer, offset = 0): boolean {
 export interface PcapngInterface {
   linkType: number;
   snaplen: number;
-  /** Milliseconds per timestamp unit (if_tsresol; default microseconds). */
-  msPerUnit: number;
+  /** Milliseconds = units * multiplier / divisor (if_tsresol; default microseconds): one rounding only. */
+  multiplier: number;
+  divisor: number;
   /** if_tsoffset in milliseconds. */
   offsetMs: number;
 }
 
-/** Milliseconds per unit for an if_tsresol value: 10^-v seconds, or 2^-(v & 0x7f) with the top bit set. */
-export function msPerUnitOf(tsresol: number): number {
+/**
+ * How to turn timestamp units into milliseconds for an if_tsresol value
+ * (10^-v seconds, or 2^-(v & 0x7f) with the top bit set): ms = units *
+ * multiplier / divisor, where one of the two is 1 and the other exact.
+ */
+export function timestampScale(tsresol: number): { multiplier: number; divisor: number } {
   const exponent = tsresol & 0x7f;
-  return (tsresol & 0x80) !== 0 ? 1000 / 2 ** exponent : 1000 / 10 ** exponent;
+  if ((tsresol & 0x80) !== 0) return { multiplier: 1000 / 2 ** exponent, divisor: 1 };
+  return exponent >= 3 ? { multiplier: 1, divisor: 10 ** (exponent - 3) } : { multiplier: 10 ** (3 - exponent), divisor: 1 };
 }
 
 /**
@@ -161,7 +167,7 @@ export class PcapngReader implements FrameReader {
             }
             if (captured > length - 32) throw this.corrupt(offset, `captured length ${captured} does not fit a block of ${length} bytes`);
             dataStart = pos + 28;
-            lastTimestampMs = (high * 4294967296 + low) * iface.msPerUnit + iface.offsetMs;
+            lastTimestampMs = ((high * 4294967296 + low) * iface.multiplier) / iface.divisor + iface.offsetMs;
           }
           counts.frames++;
           const dataEnd = dataStart + captured;
@@ -207,7 +213,7 @@ export class PcapngReader implements FrameReader {
     const iface: PcapngInterface = {
       linkType: u16(pos + 8),
       snaplen: little ? buf.readUInt32LE(pos + 12) : buf.readUInt32BE(pos + 12),
-      msPerUnit: msPerUnitOf(6),
+      ...timestampScale(6),
       offsetMs: 0,
     };
     // Options run to the trailing length; one that overruns the block ends them (as if opt_endofopt).
@@ -217,7 +223,11 @@ export class PcapngReader implements FrameReader {
       const code = u16(at);
       const size = u16(at + 2);
       if (code === OPTION_END || at + 4 + size > end) break;
-      if (code === OPTION_IF_TSRESOL && size >= 1) iface.msPerUnit = msPerUnitOf(buf[at + 4]!);
+      if (code === OPTION_IF_TSRESOL && size >= 1) {
+        const scale = timestampScale(buf[at + 4]!);
+        iface.multiplier = scale.multiplier;
+        iface.divisor = scale.divisor;
+      }
       if (code === OPTION_IF_TSOFFSET && size >= 8) {
         const seconds = little ? buf.readBigInt64LE(at + 4) : buf.readBigInt64BE(at + 4);
         iface.offsetMs = Number(seconds) * 1000;

@@ -1,0 +1,388 @@
+/**
+ * Builds capture files and packets from scratch: for tests (every byte
+ * order, timestamp resolution and link type, without a lab) and for the
+ * benchmark's generated capture. Packets are written with src/packet's
+ * encoders, so they decode exactly like captured ones.
+ */
+import { writeIcmpEcho, IcmpType } from '../packet/icmp.js';
+import { IpProtocol, writeIPv4Header } from '../packet/ipv4.js';
+import { writeTcpSegment, type TcpOptions } from '../packet/tcp.js';
+import { internetChecksum } from '../packet/checksum.js';
+import { LinkType } from './link.js';
+
+// ---------------------------------------------------------------------------
+// IPv4 packets
+// ---------------------------------------------------------------------------
+
+export interface TcpPacketFields {
+  source: string;
+  destination: string;
+  ttl: number;
+  sourcePort: number;
+  destinationPort: number;
+  sequence?: number;
+  acknowledgment?: number;
+  flags: number;
+  window?: number;
+  options?: TcpOptions;
+  /** Payload bytes (zeros) after the TCP header. */
+  payloadLength?: number;
+  id?: number;
+}
+
+/** An IPv4/TCP packet. */
+export function tcpPacket(fields: TcpPacketFields): Buffer {
+  const payload = fields.payloadLength ?? 0;
+  const scratch = Buffer.alloc(60);
+  const tcpLength = writeTcpSegment(
+    scratch,
+    0,
+    {
+      sourcePort: fields.sourcePort,
+      destinationPort: fields.destinationPort,
+      sequence: fields.sequence ?? 0,
+      acknowledgment: fields.acknowledgment ?? 0,
+      flags: fields.flags,
+      window: fields.window ?? 64240,
+      options: fields.options,
+    },
+    fields.source,
+    fields.destination,
+  );
+  const packet = Buffer.alloc(20 + tcpLength + payload);
+  writeIPv4Header(packet, 0, {
+    id: fields.id ?? 0,
+    dontFragment: true,
+    ttl: fields.ttl,
+    protocol: IpProtocol.TCP,
+    source: fields.source,
+    destination: fields.destination,
+    totalLength: packet.length,
+  });
+  scratch.copy(packet, 20, 0, tcpLength);
+  return packet;
+}
+
+export interface EchoPacketFields {
+  source: string;
+  destination: string;
+  ttl: number;
+  /** 'request' (type 8) or 'reply' (type 0). */
+  kind: 'request' | 'reply';
+  identifier: number;
+  sequence: number;
+  dataLength?: number;
+}
+
+/** An IPv4 ICMP echo request or reply. */
+export function echoPacket(fields: EchoPacketFields): Buffer {
+  const data = Buffer.alloc(fields.dataLength ?? 16);
+  const packet = Buffer.alloc(20 + 8 + data.length);
+  writeIPv4Header(packet, 0, {
+    id: 0,
+    ttl: fields.ttl,
+    protocol: IpProtocol.ICMP,
+    source: fields.source,
+    destination: fields.destination,
+    totalLength: packet.length,
+  });
+  writeIcmpEcho(packet, 20, {
+    type: fields.kind === 'request' ? IcmpType.ECHO_REQUEST : IcmpType.ECHO_REPLY,
+    identifier: fields.identifier,
+    sequence: fields.sequence,
+    data,
+  });
+  return packet;
+}
+
+export interface IcmpErrorFields {
+  /** The router (or host) sending the error. */
+  source: string;
+  destination: string;
+  ttl: number;
+  type?: number;
+  code: number;
+  /** The packet the error is about; its IP header and first 8 bytes are quoted, with `quotedTtl` in place of its TTL. */
+  quoting: Buffer;
+  quotedTtl: number;
+}
+
+/** An IPv4 ICMP error (destination unreachable by default) quoting another packet, as routers send them. */
+export function icmpErrorPacket(fields: IcmpErrorFields): Buffer {
+  const headerLength = (fields.quoting[0]! & 0x0f) * 4;
+  const quote = Buffer.from(fields.quoting.subarray(0, Math.min(fields.quoting.length, headerLength + 8)));
+  quote[8] = fields.quotedTtl;
+  quote.writeUInt16BE(0, 10);
+  quote.writeUInt16BE(internetChecksum(quote, 0, headerLength), 10);
+  const packet = Buffer.alloc(20 + 8 + quote.length);
+  writeIPv4Header(packet, 0, {
+    id: 0,
+    ttl: fields.ttl,
+    protocol: IpProtocol.ICMP,
+    source: fields.source,
+    destination: fields.destination,
+    totalLength: packet.length,
+    tos: 0xc0,
+  });
+  packet[20] = fields.type ?? IcmpType.DEST_UNREACHABLE;
+  packet[21] = fields.code;
+  quote.copy(packet, 28);
+  packet.writeUInt16BE(internetChecksum(packet, 20, packet.length), 22);
+  return packet;
+}
+
+// ---------------------------------------------------------------------------
+// Link layers
+// ---------------------------------------------------------------------------
+
+const MAC_A = Buffer.from('02000000000a', 'hex');
+const MAC_B = Buffer.from('02000000000b', 'hex');
+
+/** An Ethernet frame around `payload`, with 802.1Q/802.1ad tags (outermost first) and an ethertype (IPv4 by default). */
+export function ethernetFrame(payload: Buffer, options: { vlanTags?: { tpid: number; id: number }[]; etherType?: number } = {}): Buffer {
+  const tags = options.vlanTags ?? [];
+  const frame = Buffer.alloc(14 + 4 * tags.length + payload.length);
+  MAC_B.copy(frame, 0);
+  MAC_A.copy(frame, 6);
+  let at = 12;
+  for (const tag of tags) {
+    frame.writeUInt16BE(tag.tpid, at);
+    frame.writeUInt16BE(tag.id & 0x0fff, at + 2);
+    at += 4;
+  }
+  frame.writeUInt16BE(options.etherType ?? 0x0800, at);
+  payload.copy(frame, at + 2);
+  return frame;
+}
+
+/** A Linux cooked v1 (SLL) frame: 16-byte header, protocol at offset 14. */
+export function cookedV1Frame(payload: Buffer, protocol = 0x0800): Buffer {
+  const frame = Buffer.alloc(16 + payload.length);
+  frame.writeUInt16BE(0, 0); // addressed to us
+  frame.writeUInt16BE(1, 2); // ARPHRD_ETHER
+  frame.writeUInt16BE(6, 4);
+  MAC_A.copy(frame, 6);
+  frame.writeUInt16BE(protocol, 14);
+  payload.copy(frame, 16);
+  return frame;
+}
+
+/** A Linux cooked v2 (SLL2) frame: 20-byte header, protocol first. */
+export function cookedV2Frame(payload: Buffer, protocol = 0x0800): Buffer {
+  const frame = Buffer.alloc(20 + payload.length);
+  frame.writeUInt16BE(protocol, 0);
+  frame.writeUInt32BE(2, 4); // interface index
+  frame.writeUInt16BE(1, 8); // ARPHRD_ETHER
+  frame[10] = 0; // PACKET_HOST
+  frame[11] = 6;
+  MAC_A.copy(frame, 12);
+  payload.copy(frame, 20);
+  return frame;
+}
+
+/** A BSD loopback (LINKTYPE_NULL) frame: the address family in the given byte order. */
+export function nullFrame(payload: Buffer, family = 2, littleEndian = true): Buffer {
+  const frame = Buffer.alloc(4 + payload.length);
+  if (littleEndian) frame.writeUInt32LE(family, 0);
+  else frame.writeUInt32BE(family, 0);
+  payload.copy(frame, 4);
+  return frame;
+}
+
+/** An OpenBSD loopback (LINKTYPE_LOOP) frame: the address family in network byte order. */
+export function loopFrame(payload: Buffer, family = 2): Buffer {
+  return nullFrame(payload, family, false);
+}
+
+/** Wraps an IPv4 packet for a link type (Ethernet, cooked v1/v2, null, loop; raw types as is). */
+export function frameFor(linkType: number, packet: Buffer): Buffer {
+  switch (linkType) {
+    case LinkType.ETHERNET:
+      return ethernetFrame(packet);
+    case LinkType.LINUX_SLL:
+      return cookedV1Frame(packet);
+    case LinkType.LINUX_SLL2:
+      return cookedV2Frame(packet);
+    case LinkType.NULL:
+      return nullFrame(packet);
+    case LinkType.LOOP:
+      return loopFrame(packet);
+    default:
+      return packet;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// pcap
+// ---------------------------------------------------------------------------
+
+export interface PcapOptions {
+  littleEndian?: boolean;
+  nanosecond?: boolean;
+  /** Kuznetzov's modified pcap (24-byte record headers). */
+  modified?: boolean;
+  linkType: number;
+  snaplen?: number;
+}
+
+/** One frame to write: its bytes (at most the snapshot), when, and its original length on the wire. */
+export interface SynthFrame {
+  data: Buffer;
+  /** Capture time in ms since the epoch (fractions allowed). */
+  timestampMs: number;
+  originalLength?: number;
+}
+
+export function pcapHeader(options: PcapOptions): Buffer {
+  const header = Buffer.alloc(24);
+  const little = options.littleEndian ?? true;
+  const magic = options.modified ? 0xa1b2cd34 : options.nanosecond ? 0xa1b23c4d : 0xa1b2c3d4;
+  const u32 = (value: number, at: number): number => (little ? header.writeUInt32LE(value, at) : header.writeUInt32BE(value, at));
+  const u16 = (value: number, at: number): number => (little ? header.writeUInt16LE(value, at) : header.writeUInt16BE(value, at));
+  u32(magic, 0);
+  u16(2, 4);
+  u16(4, 6);
+  u32(0, 8);
+  u32(0, 12);
+  u32(options.snaplen ?? 262144, 16);
+  u32(options.linkType, 20);
+  return header;
+}
+
+/** A pcap record header for `frame` (16 bytes, or 24 for the modified format). */
+export function pcapRecordHeader(options: PcapOptions, frame: SynthFrame): Buffer {
+  const header = Buffer.alloc(options.modified ? 24 : 16);
+  const little = options.littleEndian ?? true;
+  const seconds = Math.floor(frame.timestampMs / 1000);
+  const fraction = Math.round((frame.timestampMs - seconds * 1000) * (options.nanosecond ? 1e6 : 1e3));
+  const values = [seconds, fraction, frame.data.length, frame.originalLength ?? frame.data.length];
+  values.forEach((value, i) => (little ? header.writeUInt32LE(value, i * 4) : header.writeUInt32BE(value, i * 4)));
+  return header;
+}
+
+/** A whole pcap file. */
+export function pcapFile(options: PcapOptions, frames: readonly SynthFrame[]): Buffer {
+  return Buffer.concat([pcapHeader(options), ...frames.flatMap((frame) => [pcapRecordHeader(options, frame), frame.data])]);
+}
+
+// ---------------------------------------------------------------------------
+// pcapng
+// ---------------------------------------------------------------------------
+
+function pad4(length: number): number {
+  return (4 - (length % 4)) % 4;
+}
+
+/** A pcapng block: type, total length, body (padded to 4 bytes), total length again. */
+export function pcapngBlock(type: number, body: Buffer, littleEndian = true): Buffer {
+  const length = 12 + body.length + pad4(body.length);
+  const block = Buffer.alloc(length);
+  const u32 = (value: number, at: number): number => (littleEndian ? block.writeUInt32LE(value, at) : block.writeUInt32BE(value, at));
+  u32(type, 0);
+  u32(length, 4);
+  body.copy(block, 8);
+  u32(length, length - 4);
+  return block;
+}
+
+/** pcapng options: code, length, value padded to 4; then opt_endofopt. */
+export function pcapngOptions(options: readonly { code: number; value: Buffer }[], littleEndian = true): Buffer {
+  if (options.length === 0) return Buffer.alloc(0);
+  const parts: Buffer[] = [];
+  for (const option of [...options, { code: 0, value: Buffer.alloc(0) }]) {
+    const head = Buffer.alloc(4);
+    if (littleEndian) {
+      head.writeUInt16LE(option.code, 0);
+      head.writeUInt16LE(option.value.length, 2);
+    } else {
+      head.writeUInt16BE(option.code, 0);
+      head.writeUInt16BE(option.value.length, 2);
+    }
+    parts.push(head, option.value, Buffer.alloc(pad4(option.value.length)));
+  }
+  return Buffer.concat(parts);
+}
+
+/** A Section Header Block (version 1.0, unknown section length). */
+export function pcapngSectionHeader(littleEndian = true): Buffer {
+  const body = Buffer.alloc(16);
+  if (littleEndian) {
+    body.writeUInt32LE(0x1a2b3c4d, 0);
+    body.writeUInt16LE(1, 4);
+    body.writeUInt16LE(0, 6);
+  } else {
+    body.writeUInt32BE(0x1a2b3c4d, 0);
+    body.writeUInt16BE(1, 4);
+    body.writeUInt16BE(0, 6);
+  }
+  body.writeInt32LE(-1, 8);
+  body.writeInt32LE(-1, 12);
+  return pcapngBlock(0x0a0d0d0a, body, littleEndian);
+}
+
+export interface PcapngInterfaceOptions {
+  linkType: number;
+  snaplen?: number;
+  /** if_tsresol byte (default none: microseconds). */
+  tsresol?: number;
+  /** if_tsoffset in seconds. */
+  tsoffsetSeconds?: number;
+}
+
+/** An Interface Description Block. */
+export function pcapngInterface(options: PcapngInterfaceOptions, littleEndian = true): Buffer {
+  const head = Buffer.alloc(8);
+  if (littleEndian) {
+    head.writeUInt16LE(options.linkType, 0);
+    head.writeUInt32LE(options.snaplen ?? 262144, 4);
+  } else {
+    head.writeUInt16BE(options.linkType, 0);
+    head.writeUInt32BE(options.snaplen ?? 262144, 4);
+  }
+  const opts: { code: number; value: Buffer }[] = [];
+  if (options.tsresol !== undefined) opts.push({ code: 9, value: Buffer.from([options.tsresol]) });
+  if (options.tsoffsetSeconds !== undefined) {
+    const value = Buffer.alloc(8);
+    if (littleEndian) value.writeBigInt64LE(BigInt(options.tsoffsetSeconds));
+    else value.writeBigInt64BE(BigInt(options.tsoffsetSeconds));
+    opts.push({ code: 14, value });
+  }
+  return pcapngBlock(1, Buffer.concat([head, pcapngOptions(opts, littleEndian)]), littleEndian);
+}
+
+/** An Enhanced Packet Block; `units` is the timestamp in the interface's units (a bigint: nanoseconds overflow doubles). */
+export function pcapngEnhancedPacket(interfaceId: number, units: bigint, data: Buffer, originalLength = data.length, littleEndian = true): Buffer {
+  const head = Buffer.alloc(20);
+  const high = Number(units >> 32n);
+  const low = Number(units & 0xffffffffn);
+  const values = [interfaceId, high, low, data.length, originalLength];
+  values.forEach((value, i) => (littleEndian ? head.writeUInt32LE(value, i * 4) : head.writeUInt32BE(value, i * 4)));
+  return pcapngBlock(6, Buffer.concat([head, data]), littleEndian);
+}
+
+/** An obsolete Packet Block (16-bit interface id and drop count). */
+export function pcapngObsoletePacket(interfaceId: number, units: bigint, data: Buffer, littleEndian = true): Buffer {
+  const head = Buffer.alloc(20);
+  if (littleEndian) {
+    head.writeUInt16LE(interfaceId, 0);
+    head.writeUInt32LE(Number(units >> 32n), 4);
+    head.writeUInt32LE(Number(units & 0xffffffffn), 8);
+    head.writeUInt32LE(data.length, 12);
+    head.writeUInt32LE(data.length, 16);
+  } else {
+    head.writeUInt16BE(interfaceId, 0);
+    head.writeUInt32BE(Number(units >> 32n), 4);
+    head.writeUInt32BE(Number(units & 0xffffffffn), 8);
+    head.writeUInt32BE(data.length, 12);
+    head.writeUInt32BE(data.length, 16);
+  }
+  return pcapngBlock(2, Buffer.concat([head, data]), littleEndian);
+}
+
+/** A Simple Packet Block (interface 0, no timestamp). */
+export function pcapngSimplePacket(data: Buffer, littleEndian = true): Buffer {
+  const head = Buffer.alloc(4);
+  if (littleEndian) head.writeUInt32LE(data.length, 0);
+  else head.writeUInt32BE(data.length, 0);
+  return pcapngBlock(3, Buffer.concat([head, data]), littleEndian);
+}
