@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   const directory = process.argv[2] ?? join(repositoryRoot(), 'test', 'fixtures');
   const log = await recordArticle(directory);
   process.stdout.write(`plain connects: ${JSON.stringify(log.connects)}\n`);
-  process.stdout.write(`ttl-probe exit ${log.probe.code}:\n${log.probe.stdout}${log.probe.stderr}`);
+  const live = log.probe.report?.targets[0]?.ports.map((p) => `${p.port} ${p.state}/${p.answeredBy}/hop ${p.hop}`).join(', ');
+  process.stdout.write(`ttl-probe exit ${log.probe.code}: ${live ?? log.probe.stdout}${log.probe.stderr}\n`);
   process.stdout.write(`held connection: ${log.heldConnection.join(' | ')}\n`);
   for (const [role, path] of Object.entries(log.files)) process.stdout.write(`${role}: ${path}\n`);
 }

@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildChain, tcpConnect, type Lab } from '../lab/lab.js';
 import { article } from '../lab/topologies.js';
+import type { Report } from '../../src/report/model.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -139,12 +140,21 @@ async function stopTcpdump(capture: Tcpdump): Promise<Buffer> {
   return Buffer.concat(capture.output);
 }
 
+function parseReport(text: string): Report | null {
+  try {
+    return JSON.parse(text) as Report;
+  } catch {
+    return null;
+  }
+}
+
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What the recording did, for the caller to check. */
 export interface RecordingLog {
   connects: Record<number, string>;
-  probe: { code: number | null; stdout: string; stderr: string };
+  /** The live probe's run (--json) during the recording, and its report when it printed one. */
+  probe: { code: number | null; stdout: string; stderr: string; report: Report | null };
   heldConnection: string[];
   files: Record<RecordedRole, string>;
 }
@@ -178,7 +188,7 @@ export async function recordArticle(directory: string): Promise<RecordingLog> {
     const connects: Record<number, string> = {};
     for (const port of [22, 80, 443]) connects[port] = await tcpConnect(lab, topology.target, port, { timeoutMs: 3000 });
 
-    const probe = await lab.execInClient(process.execPath, [CLI, topology.target, '-p', '22,80,443'], { timeoutMs: 60_000, env });
+    const probe = await lab.execInClient(process.execPath, [CLI, topology.target, '-p', '22,80,443', '--json'], { timeoutMs: 60_000, env });
 
     const held = lab.spawnInClient(process.execPath, ['-e', HOLD_CLIENT_JS, topology.target, '443'], {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -210,7 +220,7 @@ export async function recordArticle(directory: string): Promise<RecordingLog> {
     await execFileAsync('mergecap', ['-F', 'pcapng', '-w', path('multiInterface'), path('ethernet'), path('cookedV2')]);
     return {
       connects,
-      probe: { code: probe.code, stdout: probe.stdout, stderr: probe.stderr },
+      probe: { code: probe.code, stdout: probe.stdout, stderr: probe.stderr, report: parseReport(probe.stdout) },
       heldConnection: heldLog,
       files: Object.fromEntries(Object.keys(RECORDED_FILES).map((role) => [role, path(role as RecordedRole)])) as Record<RecordedRole, string>,
     };

@@ -1,0 +1,285 @@
+import t from 'tap';
+import { CaptureAnalyzer, type AnalysisResult } from '../../src/analyze/analyzer.js';
+import { buildAnalyzeReport } from '../../src/analyze/report.js';
+import type { AnalyzeReport } from '../../src/analyze/model.js';
+import type { DecodedPacket } from '../../src/capture/decoded.js';
+
+const C = '198.18.1.1';
+const S = '198.18.4.2';
+const FW = '198.18.2.2';
+const SYN = 0x02;
+const ACK = 0x10;
+const RST = 0x04;
+const FIN = 0x01;
+const PSH = 0x08;
+
+let clock = 1_000;
+
+function tcp(source: string, sourcePort: number, destination: string, destinationPort: number, ttl: number, flags: number, sequence = 0, acknowledgment = 0): DecodedPacket {
+  clock += 1;
+  return { timestampMs: clock, source, destination, ttl, protocol: 6, laterFragment: false, tcp: { sourcePort, destinationPort, sequence, acknowledgment, flags }, icmp: null };
+}
+
+function echo(source: string, destination: string, ttl: number, kind: 'request' | 'reply', identifier: number, sequence: number): DecodedPacket {
+  clock += 1;
+  return {
+    timestampMs: clock,
+    source,
+    destination,
+    ttl,
+    protocol: 1,
+    laterFragment: false,
+    tcp: null,
+    icmp: { type: kind === 'request' ? 8 : 0, code: 0, identifier, sequence, quote: null },
+  };
+}
+
+function unreachable(from: string, to: string, ttl: number, code: number, quote: { source: string; sourcePort: number; destination: string; destinationPort: number; ttl: number; sequence: number | null }): DecodedPacket {
+  clock += 1;
+  return {
+    timestampMs: clock,
+    source: from,
+    destination: to,
+    ttl,
+    protocol: 1,
+    laterFragment: false,
+    tcp: null,
+    icmp: { type: 3, code, identifier: null, sequence: null, quote: { ...quote, protocol: 6 } },
+  };
+}
+
+function analyze(packets: DecodedPacket[], options?: ConstructorParameters<typeof CaptureAnalyzer>[0]): { result: AnalysisResult; report: AnalyzeReport } {
+  const analyzer = new CaptureAnalyzer(options);
+  for (const packet of packets) analyzer.add(packet);
+  const result = analyzer.result();
+  const report = buildAnalyzeReport(result, { file: 'x', format: 'pcap', packets: packets.length, ipv4: packets.length, notIPv4: 0, undecodable: 0, linkTypes: [1] });
+  return { result, report };
+}
+
+/** The article, as a capture at the client: echoes, then SYNs to 22 (forged RST), 80 (host RST), 443 (SYN-ACK). */
+function article(): DecodedPacket[] {
+  return [
+    echo(C, S, 64, 'request', 7, 1),
+    echo(S, C, 61, 'reply', 7, 1),
+    echo(C, S, 64, 'request', 7, 2),
+    echo(S, C, 61, 'reply', 7, 2),
+    tcp(C, 40000, S, 22, 64, SYN, 100),
+    tcp(S, 22, C, 40000, 63, RST | ACK, 0, 101),
+    tcp(C, 40001, S, 80, 64, SYN, 200),
+    tcp(S, 80, C, 40001, 61, RST | ACK, 0, 201),
+    tcp(C, 40002, S, 443, 64, SYN, 300),
+    tcp(S, 443, C, 40002, 61, SYN | ACK, 9000, 301),
+    tcp(C, 40002, S, 443, 64, ACK, 301, 9001),
+  ];
+}
+
+t.test('the article: the same verdicts as a live probe', async (t) => {
+  const { report } = analyze(article());
+  t.equal(report.schema, 'ttl-probe/1');
+  t.equal(report.interrupted, false);
+  t.same(report.capture.clients, [C]);
+  const target = report.targets[0]!;
+  t.match(target, {
+    target: S,
+    address: S,
+    echo: { sent: 2, received: 2, ttl: 61, initialTtl: 64, distance: 3, rttMs: 1 },
+    reference: { source: 'echo', distance: 3, hop: 4 },
+    ignored: 0,
+    unfinishedPorts: [],
+    midflowOnlyPorts: [],
+  });
+  t.same(
+    target.ports.map((p) => [p.port, p.state, p.answeredBy, p.hop, p.tries, p.reply?.kind, p.reply?.ttl, p.midflowResetCount]),
+    [
+      [22, 'closed', 'middlebox', 2, 1, 'rst', 63, 0],
+      [80, 'closed', 'host', 4, 1, 'rst', 61, 0],
+      [443, 'open', 'host', 4, 1, 'syn-ack', 61, 0],
+    ],
+  );
+  t.equal(target.ports[0]!.explanation, 'RST came from hop 2, 2 hops before the host at hop 4: a device on the path answered');
+  t.equal(target.ports[0]!.reply?.rttMs, 1);
+});
+
+t.test('a RST forged inside an established connection', async (t) => {
+  const packets = [
+    ...article(),
+    tcp(C, 40002, S, 443, 64, PSH | ACK, 301, 9001),
+    tcp(S, 443, C, 40002, 61, ACK, 9001, 311),
+    tcp(S, 443, C, 40002, 61, PSH | ACK, 9001, 311),
+    tcp(C, 40002, S, 443, 64, ACK, 311, 9011),
+    tcp(S, 443, C, 40002, 63, RST, 9011), // the firewall, in the server's name
+    tcp(S, 443, C, 40002, 61, PSH | ACK, 9001, 311), // the server retransmits
+    tcp(C, 40002, S, 443, 64, RST, 311), // the client's kernel: the same distance as its other packets
+  ];
+  const { report } = analyze(packets);
+  const port = report.targets[0]!.ports.find((p) => p.port === 443)!;
+  t.equal(port.state, 'open');
+  t.equal(port.midflowResetCount, 1);
+  t.same(port.midflowResets, [
+    {
+      from: S,
+      fromPort: 443,
+      to: C,
+      toPort: 40002,
+      side: 'server',
+      ttl: 63,
+      initialTtl: 64,
+      distance: 1,
+      hop: 2,
+      answeredBy: 'middlebox',
+      flowTtl: 61,
+      flowDistance: 3,
+      flowHop: 4,
+      timestampMs: packets[15]!.timestampMs,
+      explanation: `RST in the name of ${S} came from hop 2, 2 hops before hop 4 where the connection's other packets from it come from: a device on the path cut the connection, not ${S}`,
+    },
+  ]);
+});
+
+t.test('resets that are not reported', async (t) => {
+  const { report } = analyze([
+    ...article(),
+    tcp(S, 443, C, 40002, 61, RST, 9001), // the server itself: same distance
+    tcp(C, 40003, S, 443, 64, SYN, 400),
+    tcp(S, 443, C, 40003, 61, SYN | ACK, 500, 401),
+    tcp(C, 40003, S, 443, 64, RST, 401), // a SYN scan's RST: the handshake never completed
+    tcp(C, 40009, S, 8080, 64, RST, 1), // a RST of an unknown connection
+  ]);
+  t.same(report.targets[0]!.ports.map((p) => p.midflowResetCount), [0, 0, 0]);
+  t.same(report.targets[0]!.ports.find((p) => p.port === 443)?.tries, 2);
+});
+
+t.test('a reset from hop 6 beyond a host at hop 4, in the client-side direction', async (t) => {
+  const { report } = analyze([
+    tcp(C, 40002, S, 443, 64, SYN, 300),
+    tcp(S, 443, C, 40002, 61, SYN | ACK, 9000, 301),
+    tcp(C, 40002, S, 443, 64, ACK, 301, 9001),
+    tcp(S, 443, C, 40002, 59, RST | ACK, 9001, 301),
+    // A RST in the client's name that did not come from the client (it was forged closer to the server).
+    tcp(C, 40002, S, 443, 62, RST, 301),
+  ]);
+  const resets = report.targets[0]!.ports[0]!.midflowResets;
+  t.same(resets.map((r) => [r.side, r.from, r.hop, r.flowHop, r.answeredBy]), [
+    ['server', S, 6, 4, 'beyond'],
+    ['client', C, 3, 1, 'beyond'],
+  ]);
+  t.match(resets[0]!.explanation, /2 hops beyond hop 4 .*: something farther away than 198\.18\.4\.2 cut the connection/);
+});
+
+t.test('a connection seen only after its handshake', async (t) => {
+  const { report } = analyze([
+    echo(C, S, 64, 'request', 1, 1),
+    echo(S, C, 61, 'reply', 1, 1),
+    tcp(C, 51000, S, 5432, 64, PSH | ACK, 10, 20),
+    tcp(S, 5432, C, 51000, 61, ACK, 20, 11),
+    tcp(S, 5432, C, 51000, 62, RST, 20),
+  ]);
+  const target = report.targets[0]!;
+  t.same(target.ports, [], 'no SYN: no verdict for the port');
+  t.same(
+    target.midflowOnlyPorts.map((p) => [p.port, p.midflowResetCount, p.midflowResets[0]?.hop, p.midflowResets[0]?.side, p.midflowResets[0]?.answeredBy]),
+    [[5432, 1, 3, 'server', 'middlebox']],
+  );
+  // When the first packet comes from the server, the lower port still tells which end is the server.
+  const reversed = analyze([tcp(S, 5432, C, 51000, 61, ACK, 20, 11), tcp(C, 51000, S, 5432, 64, ACK, 11, 20), tcp(S, 5432, C, 51000, 62, RST, 20)]).report;
+  t.same(reversed.targets.map((target) => [target.address, target.midflowOnlyPorts.map((p) => [p.port, p.midflowResets[0]?.side])]), [[S, [[5432, 'server']]]]);
+});
+
+t.test('an ICMP unreachable quoting the SYN', async (t) => {
+  const { report } = analyze([
+    tcp(C, 40000, S, 22, 64, SYN, 100),
+    unreachable(FW, C, 63, 13, { source: C, sourcePort: 40000, destination: S, destinationPort: 22, ttl: 62, sequence: 100 }),
+    tcp(C, 40001, S, 443, 64, SYN, 300),
+    tcp(S, 443, C, 40001, 61, SYN | ACK, 1, 301),
+  ]);
+  const port = report.targets[0]!.ports[0]!;
+  t.match(port, {
+    port: 22,
+    state: 'unreachable',
+    answeredBy: 'middlebox',
+    hop: 2,
+    reply: { kind: 'icmp-unreachable', from: FW, ttl: 63, icmpType: 3, icmpCode: 13, quotedTtl: 62, probeDistance: 2 },
+  });
+  t.same(report.targets[0]!.reference, { source: 'syn-ack', distance: 3, hop: 4 });
+});
+
+t.test('validation: answers must acknowledge a SYN seen', async (t) => {
+  const packets = [
+    tcp(C, 40000, S, 22, 64, SYN, 100),
+    tcp(S, 22, C, 40000, 63, RST | ACK, 0, 555), // acknowledges nothing we sent
+    tcp(C, 40001, S, 80, 64, SYN, 200),
+    unreachable(FW, C, 63, 13, { source: C, sourcePort: 40001, destination: S, destinationPort: 80, ttl: 62, sequence: 999 }),
+    tcp(C, 40002, S, 443, 64, SYN, 300),
+    tcp(S, 443, C, 40002, 63, RST, 0, 0), // a RST without ACK cannot answer a SYN
+    echo(S, C, 61, 'reply', 9, 9), // no request
+  ];
+  const strict = analyze(packets).report.targets[0]!;
+  t.same(strict.ports.map((p) => [p.port, p.state]), [
+    [22, 'filtered'],
+    [80, 'filtered'],
+    [443, 'filtered'],
+  ]);
+  t.equal(strict.ignored, 3, 'counted as ignored');
+  // tcpdump text may print relative numbers: then the first answer on the connection counts.
+  const lenient = analyze(packets, { verifySequence: false }).report.targets[0]!;
+  t.same(lenient.ports.map((p) => [p.port, p.state]), [
+    [22, 'closed'],
+    [80, 'unreachable'],
+    [443, 'filtered'],
+  ]);
+});
+
+t.test('retransmitted SYNs: the answer to any of them counts, tries count them all', async (t) => {
+  const { report } = analyze([
+    tcp(C, 40000, S, 443, 64, SYN, 100),
+    tcp(C, 40000, S, 443, 64, SYN, 777), // ttl-probe's retry carries another cookie
+    tcp(S, 443, C, 40000, 61, SYN | ACK, 5, 101), // the answer to the first one
+  ]);
+  t.match(report.targets[0]!.ports[0], { port: 443, tries: 2, state: 'open', reply: { rttMs: 2 } });
+});
+
+t.test('the capture side: who sent the SYNs', async (t) => {
+  const { report } = analyze([
+    echo(S, C, 64, 'request', 1, 1), // the server pings the client: not a target
+    echo(C, S, 61, 'reply', 1, 1),
+    tcp(C, 40000, S, 443, 64, SYN, 1),
+    tcp(S, 443, C, 40000, 61, SYN | ACK, 5, 2),
+    echo(C, '198.18.9.9', 64, 'request', 2, 1), // the client pings another host: a target of its own
+    echo('198.18.9.9', C, 250, 'reply', 2, 1),
+  ]);
+  t.same(report.targets.map((target) => [target.address, target.echo.sent, target.echo.received, target.ports.length]), [
+    [S, 0, 0, 1],
+    ['198.18.9.9', 1, 1, 0],
+  ]);
+  t.same(report.capture.clients, [C]);
+  // Without SYNs, whoever sends echo requests is the client.
+  const pings = analyze([echo(C, S, 64, 'request', 1, 1), echo(S, C, 61, 'reply', 1, 1)]).report;
+  t.same(pings.capture.clients, [C]);
+  t.match(pings.targets[0], { address: S, echo: { sent: 1, received: 1, ttl: 61 }, reference: { source: 'echo', hop: 4 }, ports: [] });
+});
+
+t.test('bounded state: many echoes, many connections', async (t) => {
+  const packets: DecodedPacket[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    packets.push(echo(C, S, 64, 'request', 1, i & 0xffff));
+    packets.push(echo(S, C, i % 10 === 0 ? 62 : 61, 'reply', 1, i & 0xffff));
+  }
+  const { report, result } = analyze(packets);
+  t.match(report.targets[0]!.echo, { sent: 10_000, received: 10_000, ttl: 61, distance: 3 });
+  t.ok(result.targets[0]!.observation.echo.replies.length <= 4100, 'a bounded sample of replies is kept');
+  // More connections than the table holds: the oldest are forgotten, nothing breaks.
+  const analyzer = new CaptureAnalyzer({ maxFlows: 100 });
+  for (let port = 1; port <= 1000; port++) {
+    analyzer.add(tcp(C, 10000 + port, S, 443, 64, SYN, port));
+    analyzer.add(tcp(S, 443, C, 10000 + port, 61, SYN | ACK, 1, port + 1));
+    analyzer.add(tcp(C, 10000 + port, S, 443, 64, ACK | FIN, port + 1, 2));
+  }
+  const bounded = analyzer.result();
+  t.match(bounded.targets[0]!.observation.ports, [{ port: 443, tries: 1000, reply: { kind: 'syn-ack' } }]);
+});
+
+t.test('fragments and packets without transport information are skipped', async (t) => {
+  const fragment: DecodedPacket = { timestampMs: 1, source: C, destination: S, ttl: 64, protocol: 6, laterFragment: true, tcp: null, icmp: null };
+  const udp: DecodedPacket = { timestampMs: 2, source: C, destination: S, ttl: 64, protocol: 17, laterFragment: false, tcp: null, icmp: null };
+  t.same(analyze([fragment, udp]).report.targets, []);
+});
