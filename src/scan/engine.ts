@@ -8,6 +8,7 @@ import { buildEcho } from '../probe/icmp-echo.js';
 import { buildSyn, prepareSynTemplate, type SynTemplate } from '../probe/tcp-syn.js';
 import type { Transport } from '../transport/transport.js';
 import { classifyReply, type ProbedTarget } from './classify-reply.js';
+import { createCongestionWindow } from './congestion.js';
 import { createRttEstimator } from './rtt.js';
 
 /** How one run probes. */
@@ -37,8 +38,8 @@ export const DEFAULT_SCAN_OPTIONS = {
   echoCount: 3,
   tries: 2,
   timeoutMs: 1000,
-  rate: 5000,
-  maxInFlight: 2000,
+  rate: 20000,
+  maxInFlight: 1000,
   ttl: 64,
 } as const;
 
@@ -59,6 +60,8 @@ export interface ScanSession {
 
 export interface ScanResult {
   session: ScanSession;
+  /** How often the congestion window was halved on evidence of drops. */
+  backoffs: number;
   observations: TargetObservation[];
   interrupted: boolean;
   /** Sends the kernel refused (e.g. EPERM from a local firewall). */
@@ -82,6 +85,13 @@ interface TargetState extends ProbedTarget {
   ignored: number;
 }
 
+/**
+ * Packets handed to the transport but not yet to the kernel, at most: beyond
+ * this the engine waits, so a probe's send time is when it really left and
+ * timeouts do not fire for probes still queued in user space.
+ */
+const MAX_BACKLOG = 256;
+
 /** Plain probes carry tag 0 (see synSequence). */
 const PLAIN_PROBE_TAGS: readonly number[] = [0];
 
@@ -100,6 +110,7 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
   const sourcePort = options.sourcePort ?? randomInt(32768, 61000);
   const echoIdentifier = options.echoIdentifier ?? randomInt(1, 65536);
   const rtt = createRttEstimator(options.timeoutMs);
+  const congestion = createCongestionWindow(options.maxInFlight);
 
   const byAddress = new Map<string, TargetState>();
   for (const { address } of targets) {
@@ -146,7 +157,12 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
         const progress = event.target.ports.get(event.port);
         if (!progress || progress.reply !== null) return;
         const rttMs = receivedAt - progress.lastSentAt;
-        if (progress.tries === 1) rtt.sample(rttMs);
+        if (progress.tries === 1) {
+          rtt.sample(rttMs);
+          congestion.onReply();
+        } else {
+          congestion.onDropEvidence(receivedAt, rtt.timeoutMs());
+        }
         progress.reply = { ...event.reply, rttMs };
         progress.done = true;
         if (progress.outstanding) {
@@ -236,9 +252,15 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
 
     tokens = Math.min(burst, tokens + ((now - lastRefill) * options.rate) / 1000);
     lastRefill = now;
-    while (queueHead < queue.length && tokens >= 1) {
+    const windowLimit = congestion.limit();
+    while (queueHead < queue.length && tokens >= 1 && transport.backlog() < MAX_BACKLOG) {
       const job = queue[queueHead]!;
-      if (job.kind === 'syn' && inFlight >= options.maxInFlight) break;
+      if (job.kind === 'syn' && job.port.done) {
+        // A late reply answered it while its re-send waited in the queue.
+        queueHead++;
+        continue;
+      }
+      if (job.kind === 'syn' && inFlight >= windowLimit) break;
       queueHead++;
       tokens--;
       send(job, now);
@@ -258,6 +280,7 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
       timeoutMs: rtt.timeoutMs(),
     },
     interrupted: aborted(),
+    backoffs: congestion.decreases,
     sendErrors,
     observations: targets.map(({ target, address }) => {
       const state = byAddress.get(address)!;

@@ -38,6 +38,7 @@ export function openRawTransport(): Transport {
       // A smaller buffer still works; it only drops replies sooner under bursts.
     }
   }
+  let backlog = 0;
   let packetListener: (packet: Buffer, receivedAt: number) => void = () => {};
   let errorListener: (error: Error, destination: string) => void = () => {};
   for (const socket of sockets) {
@@ -49,10 +50,13 @@ export function openRawTransport(): Transport {
     send(packet, destination) {
       // IPPROTO_TCP raw sockets with IP_HDRINCL send any protocol's header as written; use the matching socket anyway.
       const socket = packet[9] === 1 ? icmp : tcp;
+      backlog++;
       socket.send(packet, 0, packet.length, destination, null, (error) => {
+        backlog--;
         if (error) errorListener(error, destination);
       });
     },
+    backlog: () => backlog,
     onPacket(listener) {
       packetListener = listener;
     },

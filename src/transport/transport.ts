@@ -15,6 +15,8 @@ export interface Transport {
    * `receivedAt` is performance.now() at reception.
    */
   onPacket(listener: (packet: Buffer, receivedAt: number) => void): void;
+  /** Packets queued by send() that the kernel has not taken yet (the engine keeps this small, so send times are true). */
+  backlog(): number;
   /** Registers the receiver of send errors (e.g. EPERM from a local firewall). */
   onSendError(listener: (error: Error, destination: string) => void): void;
   close(): void;

@@ -115,6 +115,7 @@ export function fakeTransport(hosts: FakeHost[], source = '198.18.1.1'): FakeTra
       listener = l;
     },
     onSendError() {},
+    backlog: () => 0,
     inject(packet) {
       listener(packet, performance.now());
     },
