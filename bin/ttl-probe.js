@@ -35,8 +35,16 @@ process.on('SIGINT', () => {
   else process.exit(130);
 });
 
+// A closed pipe (ttl-probe ... | head) ends the run quietly instead of with a stack trace.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+// stdout resolves once the pipe has taken the text, so large reports stream instead of piling up.
+const writeOut = (text) => new Promise((resolve) => (process.stdout.write(text) ? resolve() : process.stdout.once('drain', resolve)));
+
 main(process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(text),
+  stdout: writeOut,
   stderr: (text) => process.stderr.write(text),
   signal: controller.signal,
 }).then((exitCode) => {

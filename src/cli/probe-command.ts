@@ -1,8 +1,9 @@
 import pLimit from 'p-limit';
 import { buildTargetReport } from '../infer/target-report.js';
-import { formatJson } from '../report/json.js';
+import { jsonChunks } from '../report/json.js';
 import { REPORT_SCHEMA, type Report } from '../report/model.js';
-import { formatTable } from '../report/table.js';
+import { tableChunks } from '../report/table.js';
+import { writeChunks } from './output.js';
 import { DEFAULT_SCAN_OPTIONS, scan } from '../scan/engine.js';
 import { openRawTransport } from '../transport/raw.js';
 import { traceTarget } from '../trace/tracer.js';
@@ -16,7 +17,8 @@ import { resolveTarget, type ResolvedTarget } from './targets.js';
 const RESOLVE_CONCURRENCY = 8;
 
 export interface CommandIo {
-  stdout: (text: string) => void;
+  /** Writes output; may return a promise that resolves when the consumer has taken it (backpressure). */
+  stdout: (text: string) => void | Promise<void>;
   stderr: (text: string) => void;
   signal?: AbortSignal;
   /** For tests: a transport instead of raw sockets. */
@@ -57,7 +59,7 @@ export async function runProbe(options: ProbeOptions, io: CommandIo): Promise<Ex
   }
   const interrupted = result.interrupted || io.signal?.aborted === true;
   const report: Report = { schema: REPORT_SCHEMA, interrupted, targets };
-  io.stdout(options.format === 'json' ? formatJson(report) : formatTable(report));
+  await writeChunks(io, options.format === 'json' ? jsonChunks(report) : tableChunks(report));
   if (result.sendErrors > 0) io.stderr(`ttl-probe: warning: the kernel refused ${result.sendErrors} probe(s) (a local firewall?)\n`);
   return interrupted ? ExitCode.INTERRUPTED : ExitCode.OK;
 }

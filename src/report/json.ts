@@ -1,6 +1,35 @@
 import type { Report } from './model.js';
 
-/** The `--json` output: the report record as pretty-printed JSON with a trailing newline. */
+/**
+ * The `--json` output in pieces: the same text as JSON.stringify(report,
+ * null, 2) plus a newline, produced a port at a time so a sweep of every
+ * port of many hosts never holds its whole output as one string.
+ */
+export function* jsonChunks(report: Report): Generator<string> {
+  const { targets, ...head } = report;
+  const headJson = JSON.stringify(head, null, 2);
+  // Everything before "targets", then each target with its ports one by one.
+  yield `${headJson.slice(0, -2)},\n  "targets": [`;
+  for (const [t, target] of targets.entries()) {
+    const { ports } = target;
+    // Overriding "ports" keeps its place among the keys, so the surrounding text is exact.
+    const restJson = indent(JSON.stringify({ ...target, ports: [] }, null, 2), 4);
+    const open = restJson.lastIndexOf('"ports": []');
+    yield `${t === 0 ? '' : ','}\n    ${restJson.slice(0, open)}"ports": [`;
+    for (const [p, port] of ports.entries()) yield `${p === 0 ? '' : ','}\n${indent(JSON.stringify(port, null, 2), 8, true)}`;
+    yield `${ports.length === 0 ? '' : `\n      `}]${restJson.slice(open + '"ports": []'.length)}`;
+  }
+  yield `${targets.length === 0 ? '' : '\n  '}]\n}\n`;
+}
+
+function indent(text: string, spaces: number, first = false): string {
+  const pad = ' '.repeat(spaces);
+  return (first ? pad : '') + text.replace(/\n/g, `\n${pad}`);
+}
+
+/** The `--json` output as one string (the concatenation of jsonChunks). */
 export function formatJson(report: Report): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+  let text = '';
+  for (const chunk of jsonChunks(report)) text += chunk;
+  return text;
 }

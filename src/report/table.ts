@@ -1,12 +1,5 @@
 import type { PortReport, Report, TargetReport } from './model.js';
 
-/** Left-aligned columns padded to the widest cell. */
-function columns(rows: readonly (readonly string[])[], indent: string): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
-}
-
 function echoLine(target: TargetReport): string {
   const { echo } = target;
   if (echo.received === 0 || echo.ttl === null) return `echo: ${echo.received}/${echo.sent} replies`;
@@ -43,44 +36,55 @@ function portRow(port: PortReport): string[] {
   ];
 }
 
-/** One target's section: header, echo and host lines, the port table, then explanations. */
-export function formatTargetTable(target: TargetReport): string {
-  const lines: string[] = [];
+/** Yields left-aligned rows padded to the widest cell, computing the widths in a first pass. */
+function* columnLines(rowsOf: () => Iterable<readonly string[]>, indent: string): Generator<string> {
+  const widths: number[] = [];
+  for (const row of rowsOf()) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rowsOf()) {
+    yield indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  }
+}
+
+/** One target's section, line by line: header, echo and host lines, the path, the port table, then explanations. */
+export function* targetTableLines(target: TargetReport): Generator<string> {
   const name = target.target === target.address ? target.address : `${target.target} (${target.address})`;
-  lines.push(`ttl-probe ${name}`);
-  lines.push(`  ${echoLine(target)}`);
-  lines.push(`  ${referenceLine(target)}`);
-  lines.push('');
+  yield `ttl-probe ${name}`;
+  yield `  ${echoLine(target)}`;
+  yield `  ${referenceLine(target)}`;
+  yield '';
   if (target.path) {
-    lines.push(`  path (TCP SYN to port ${target.pathPort ?? '?'}, one flow):`);
+    const path = target.path;
+    yield `  path (TCP SYN to port ${target.pathPort ?? '?'}, one flow):`;
     const marks = pathMarks(target);
-    lines.push(
-      ...columns(
-        target.path.map((hop) => [
-          String(hop.hop),
-          hop.address ?? '*',
-          hop.rttMs === null ? '' : `${hop.rttMs} ms`,
-          marks.get(hop.hop) ?? '',
-        ]),
-        '    ',
-      ),
+    yield* columnLines(
+      () => path.map((hop) => [String(hop.hop), hop.address ?? '*', hop.rttMs === null ? '' : `${hop.rttMs} ms`, marks.get(hop.hop) ?? '']),
+      '    ',
     );
-    lines.push('');
+    yield '';
   }
   const traced = target.path !== undefined;
   const header = ['PORT', 'STATE', 'REPLY', 'FROM', 'TTL', 'INIT', 'DIST', 'HOP', 'ANSWERED BY', ...(traced ? ['TRACE'] : [])];
-  lines.push(...columns([header, ...target.ports.map((port) => [...portRow(port), ...(traced ? [traceCell(port)] : [])])], '  '));
-  const notes = target.ports.filter((port) => port.explanation !== null);
-  if (notes.length > 0) {
-    lines.push('');
-    for (const port of notes) lines.push(`  ${port.port}: ${port.explanation}`);
+  yield* columnLines(function* () {
+    yield header;
+    for (const port of target.ports) yield [...portRow(port), ...(traced ? [traceCell(port)] : [])];
+  }, '  ');
+  let first = true;
+  for (const port of target.ports) {
+    if (port.explanation === null) continue;
+    if (first) yield '';
+    first = false;
+    yield `  ${port.port}: ${port.explanation}`;
   }
   if (target.unfinishedPorts.length > 0) {
-    lines.push('');
-    lines.push(`  interrupted before a verdict: ${compactPorts(target.unfinishedPorts)}`);
+    yield '';
+    yield `  interrupted before a verdict: ${compactPorts(target.unfinishedPorts)}`;
   }
-  if (target.ignored > 0) lines.push(`  ignored ${target.ignored} packet(s) that failed validation (not ours, or forged)`);
-  return lines.join('\n');
+  if (target.ignored > 0) yield `  ignored ${target.ignored} packet(s) that failed validation (not ours, or forged)`;
+}
+
+/** One target's section as text. */
+export function formatTargetTable(target: TargetReport): string {
+  return [...targetTableLines(target)].join('\n');
 }
 
 /** The trace column: who answered (hop, address) or where a silent port died. */
@@ -125,9 +129,18 @@ export function compactPorts(ports: readonly number[]): string {
   return parts.join(',');
 }
 
-/** The default human-readable report. */
+/** The default human-readable report, in pieces (a line at a time). */
+export function* tableChunks(report: Report): Generator<string> {
+  for (const [index, target] of report.targets.entries()) {
+    if (index > 0) yield '\n';
+    for (const line of targetTableLines(target)) yield `${line}\n`;
+  }
+  if (report.interrupted) yield `${report.targets.length > 0 ? '\n' : ''}interrupted: the report above is partial\n`;
+}
+
+/** The default human-readable report as one string. */
 export function formatTable(report: Report): string {
-  const sections = report.targets.map(formatTargetTable);
-  if (report.interrupted) sections.push('interrupted: the report above is partial');
-  return `${sections.join('\n\n')}\n`;
+  let text = '';
+  for (const chunk of tableChunks(report)) text += chunk;
+  return text;
 }
