@@ -10,14 +10,42 @@ const root = new URL('..', import.meta.url);
 const bundle = new URL('dist/ttl-probe.cjs', root).pathname;
 const cache = new URL('dist/ttl-probe.cache', root).pathname;
 
+/**
+ * Start-up work yargs does for features a probe run never uses, made lazy: string-width builds
+ * an emoji regular expression and an Intl.Segmenter when imported (for help text widths), and
+ * node:assert loads its colour support. Each import is replaced by a small stand-in that loads
+ * the real module on first call; behaviour is unchanged.
+ */
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(build) {
+    build.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.namespace === 'lazy') return undefined;
+      const real = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, namespace: 'lazy' });
+      return { path: real.path, namespace: 'lazy' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      contents: `let real; module.exports = function stringWidth(text, options) { real ??= require(${JSON.stringify(args.path)}); return real.default(text, options); };`,
+      resolveDir: new URL('.', root).pathname,
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^assert$/ }, () => ({ path: 'assert', namespace: 'lazy-assert' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({
+      contents: "let real; const load = () => (real ??= require('node:assert')); module.exports = { notStrictEqual: (...a) => load().notStrictEqual(...a), strictEqual: (...a) => load().strictEqual(...a) };",
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
+  plugins: [lazyModules],
   entryPoints: [new URL('dist/src/cli/main.js', root).pathname],
   outfile: bundle,
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  minify: true,
+  minify: process.env.TTL_PROBE_NO_MINIFY !== "1",
   legalComments: 'none',
   logLevel: 'warning',
   external: ['raw-socket'],

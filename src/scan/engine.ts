@@ -38,7 +38,7 @@ export const DEFAULT_SCAN_OPTIONS = {
   echoCount: 3,
   tries: 2,
   timeoutMs: 1000,
-  rate: 20000,
+  rate: 100000,
   maxInFlight: 1000,
   ttl: 64,
 } as const;

@@ -11,6 +11,32 @@ const PRIVILEGE_HINT =
   'raw sockets need root or CAP_NET_RAW: run it with sudo, or grant the capability once with ' +
   '`sudo setcap cap_net_raw+ep "$(readlink -f "$(which node)")"`';
 
+/** raw-socket's native handle; its send() is a synchronous sendto(). Not in the typings, so checked at run time. */
+interface NativeHandle {
+  send(buffer: Buffer, offset: number, length: number, address: string, done: (bytes: number) => void): void;
+}
+
+const ignoreBytes = (): void => {};
+
+/**
+ * Sends at once with the native handle when it is there and nothing is queued
+ * (keeping order). raw-socket's public send() queues every packet and sends
+ * one per turn of the event loop, which caps a sweep at the loop's pace.
+ * Returns false (the caller queues instead) when the kernel's buffer is full
+ * or the handle is missing.
+ */
+function sendNow(socket: Socket, packet: Buffer, destination: string): boolean {
+  const handle = (socket as unknown as { wrap?: Partial<NativeHandle> }).wrap;
+  if (typeof handle?.send !== 'function') return false;
+  try {
+    (handle as NativeHandle).send(packet, 0, packet.length, destination, ignoreBytes);
+    return true;
+  } catch {
+    // EAGAIN/ENOBUFS: let the queued path wait for the socket to become writable.
+    return false;
+  }
+}
+
 /**
  * Opens the raw sockets (TCP and ICMP, both with IP_HDRINCL). Throws
  * EnvironmentError (exit 3) without the privilege to do so.
@@ -50,6 +76,7 @@ export function openRawTransport(): Transport {
     send(packet, destination) {
       // IPPROTO_TCP raw sockets with IP_HDRINCL send any protocol's header as written; use the matching socket anyway.
       const socket = packet[9] === 1 ? icmp : tcp;
+      if (backlog === 0 && sendNow(socket, packet, destination)) return;
       backlog++;
       socket.send(packet, 0, packet.length, destination, null, (error) => {
         backlog--;

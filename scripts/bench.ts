@@ -1,0 +1,132 @@
+/**
+ * Benchmark of the prober against nmap -sS (issue 4), in one run on one lab:
+ * the article's topology where the firewall also silently drops 3000-3999.
+ * ttl-probe and nmap alternate; medians and ratios are printed, and every
+ * ttl-probe verdict is checked.
+ *
+ *   sudo npm run bench [-- --runs 7]
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { buildChain, requireRoot, type Lab } from './lab/lab.js';
+import { article } from './lab/topologies.js';
+
+const CLI = fileURLToPath(new URL('../../bin/ttl-probe.js', import.meta.url));
+const SERVER = '198.18.4.2';
+
+interface Timed {
+  ms: number;
+  peakRssKiB: number;
+  stdout: string;
+  code: number | null;
+}
+
+/** Runs a command in the client namespace; wall time from spawn to exit, peak RSS from /proc (VmHWM). */
+function timed(lab: Lab, command: string, args: string[]): Promise<Timed> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn('ip', ['netns', 'exec', lab.clientNs, command, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let peak = 0;
+    const sample = (): void => {
+      try {
+        const match = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (match) peak = Math.max(peak, Number(match[1]));
+      } catch {
+        // exited
+      }
+    };
+    const poll = setInterval(sample, 20);
+    child.on('exit', () => sample());
+    child.on('close', (code) => {
+      clearInterval(poll);
+      resolve({ ms: performance.now() - started, peakRssKiB: peak, stdout: Buffer.concat(chunks).toString(), code });
+    });
+  });
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+interface PortJson { port: number; state: string; answeredBy: string; hop: number | null }
+
+/** Mistakes in a ttl-probe report of the server's ports 1..count (22 forged at hop 2, 443 open, 3000-3999 silent). */
+function mistakes(stdout: string, address: string, count: number): string[] {
+  const report = JSON.parse(stdout) as { targets: { address: string; ports: PortJson[] }[] };
+  const target = report.targets.find((candidate) => candidate.address === address);
+  if (!target) return ['no target'];
+  const wrong: string[] = [];
+  if (target.ports.length !== count) wrong.push(`${target.ports.length} ports`);
+  for (const port of target.ports) {
+    let want: string;
+    if (address !== SERVER) want = 'closed/host/2';
+    else if (port.port === 22) want = 'closed/middlebox/2';
+    else if (port.port === 443) want = 'open/host/4';
+    else if (port.port >= 3000 && port.port <= 3999) want = 'filtered/none/null';
+    else want = 'closed/host/4';
+    const got = `${port.state}/${port.answeredBy}/${port.hop}`;
+    if (got !== want) wrong.push(`${port.port}: ${got}`);
+  }
+  return wrong;
+}
+
+async function main(): Promise<void> {
+  const reason = requireRoot();
+  if (reason) {
+    process.stderr.write(`bench: ${reason}; run it as root\n`);
+    process.exit(3);
+  }
+  try {
+    execFileSync('sh', ['-c', 'command -v nmap'], { stdio: 'ignore' });
+  } catch {
+    console.log('installing nmap from the distribution...');
+    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nmap >/dev/null'], { stdio: 'inherit' });
+  }
+  const runsIndex = process.argv.indexOf('--runs');
+  const runs = runsIndex > 0 ? Number(process.argv[runsIndex + 1]) : 7;
+  const topology = article();
+  topology.spec.routers[1] = { iptables: [...(topology.spec.routers[1]?.iptables ?? []), '-A FORWARD -p tcp --dport 3000:3999 -j DROP'] };
+  const lab = await buildChain(topology.spec);
+  let allRight = true;
+  const lines: string[] = [];
+  try {
+    const probe = async (args: string[], check: (stdout: string) => string[]): Promise<Timed> => {
+      const result = await timed(lab, process.execPath, [CLI, ...args, '--json']);
+      const wrong = result.code === 0 ? check(result.stdout) : [`exit ${result.code}`];
+      if (wrong.length > 0) {
+        allRight = false;
+        console.log(`  WRONG (${args.join(' ')}): ${wrong.slice(0, 5).join('; ')}`);
+      }
+      return result;
+    };
+    const compare = async (name: string, ours: () => Promise<Timed>, theirs: () => Promise<Timed>, theirName: string, goal: number, goalText: string): Promise<void> => {
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        b.push((await theirs()).ms);
+        a.push((await ours()).ms);
+      }
+      const ratio = median(a) / median(b);
+      const line = `${name}: ttl-probe ${median(a).toFixed(0)} ms, ${theirName} ${median(b).toFixed(0)} ms, ratio ${ratio.toFixed(2)} (goal ${goalText}) ${ratio <= goal ? 'ok' : 'MISSED'}`;
+      console.log(line);
+      lines.push(line);
+    };
+    const nmap = (ports: string) => () => timed(lab, 'nmap', ['-sS', '-n', '-Pn', '-p', ports, SERVER]);
+
+    await compare('3 ports', () => probe([SERVER, '-p', '22,80,443'], (out) => mistakes(out, SERVER, 3).filter((m) => !m.startsWith('3 ports'))), () => timed(lab, process.execPath, ['-e', '0']), 'node -e 0', 1.5, '<= 1.5x node -e 0');
+    await compare('1000 ports', () => probe([SERVER, '-p', '1-1000'], (out) => mistakes(out, SERVER, 1000)), nmap('1-1000'), 'nmap -sS', 1.5, '<= 1.5x nmap');
+    await compare('5000 ports, 1000 silent', () => probe([SERVER, '-p', '1-5000'], (out) => mistakes(out, SERVER, 5000)), nmap('1-5000'), 'nmap -sS', 0.5, '<= 0.5x nmap');
+    const full = await probe([SERVER, '198.18.2.2', '-p', '1-65535'], (out) => [...mistakes(out, SERVER, 65535), ...mistakes(out, '198.18.2.2', 65535)]);
+    const line = `all 65535 ports of two hosts: ${(full.ms / 1000).toFixed(2)} s, peak RSS ${(full.peakRssKiB / 1024).toFixed(0)} MiB (goal < 256 MiB) ${full.peakRssKiB < 256 * 1024 ? 'ok' : 'MISSED'}`;
+    console.log(line);
+    lines.push(line);
+  } finally {
+    await lab.down();
+  }
+  console.log(`\n${lines.join('\n')}\n${allRight ? 'every ttl-probe verdict right' : 'SOME ttl-probe VERDICTS WRONG'}`);
+  process.exitCode = allRight ? 0 : 1;
+}
+
+await main();
