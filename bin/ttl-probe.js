@@ -47,6 +47,7 @@ main(process.argv.slice(2), {
   stdout: writeOut,
   stderr: (text) => process.stderr.write(text),
   signal: controller.signal,
+  terminal: process.stderr.isTTY ? { stderr: process.stderr, stdoutIsTTY: process.stdout.isTTY === true } : undefined,
 }).then((exitCode) => {
   process.exitCode = exitCode;
 });

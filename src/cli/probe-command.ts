@@ -4,6 +4,7 @@ import { jsonChunks } from '../report/json.js';
 import { REPORT_SCHEMA, type Report } from '../report/model.js';
 import { tableChunks } from '../report/table.js';
 import { writeChunks } from './output.js';
+import { createProgressBar, wantsProgress } from './progress.js';
 import { DEFAULT_SCAN_OPTIONS, scan } from '../scan/engine.js';
 import { openRawTransport } from '../transport/raw.js';
 import { traceTarget } from '../trace/tracer.js';
@@ -21,6 +22,8 @@ export interface CommandIo {
   stdout: (text: string) => void | Promise<void>;
   stderr: (text: string) => void;
   signal?: AbortSignal;
+  /** The terminal, when stderr is one: a progress bar is drawn there for long runs. */
+  terminal?: { stderr: NodeJS.WriteStream; stdoutIsTTY: boolean };
   /** For tests: a transport instead of raw sockets. */
   openTransport?: () => Transport;
 }
@@ -35,6 +38,11 @@ export async function resolveTargets(targets: readonly string[]): Promise<Resolv
 export async function runProbe(options: ProbeOptions, io: CommandIo): Promise<ExitCodeValue> {
   const resolved = await resolveTargets(options.targets);
   const transport = (io.openTransport ?? openRawTransport)();
+  const progress =
+    io.terminal &&
+    wantsProgress({ stderrIsTTY: true, stdoutIsTTY: io.terminal.stdoutIsTTY, json: options.format === 'json', probes: resolved.length * options.ports.length })
+      ? createProgressBar(io.terminal.stderr)
+      : null;
   let result;
   let targets;
   try {
@@ -46,7 +54,9 @@ export async function runProbe(options: ProbeOptions, io: CommandIo): Promise<Ex
       timeoutMs: options.timeoutMs,
       rate: options.rate,
       signal: io.signal,
+      onProgress: progress ? (done, total) => progress.update(done, total) : undefined,
     });
+    progress?.finish();
     targets = result.observations.map(buildTargetReport);
     if (options.trace && !result.interrupted) {
       const traceOptions = { maxHops: options.maxHops, tries: 4, timeoutMs: result.session.timeoutMs, rate: options.rate, signal: io.signal };
@@ -55,6 +65,7 @@ export async function runProbe(options: ProbeOptions, io: CommandIo): Promise<Ex
       }
     }
   } finally {
+    progress?.finish();
     transport.close();
   }
   const interrupted = result.interrupted || io.signal?.aborted === true;

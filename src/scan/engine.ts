@@ -28,6 +28,8 @@ export interface ScanOptions {
   ttl: number;
   /** Stops sending; the result then holds what was learned so far. */
   signal?: AbortSignal;
+  /** Called about ten times a second with the ports that have a verdict and the ports in all. */
+  onProgress?: (done: number, total: number) => void;
   /** For tests: a fixed key and identifiers. */
   key?: CookieKey;
   sourcePort?: number;
@@ -221,8 +223,17 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
     transport.send(buildSyn(job.target.template, key, { destinationPort: port.port, ttl: options.ttl, ipId }), job.target.address);
   };
 
+  const totalPorts = states.reduce((sum, state) => sum + state.ports.size, 0);
+  let portsDone = 0;
+  let lastProgress = 0;
   while (!aborted()) {
     const now = performance.now();
+    if (options.onProgress && now - lastProgress >= 100) {
+      lastProgress = now;
+      portsDone = 0;
+      for (const state of states) for (const port of state.ports.values()) if (port.done) portsDone++;
+      options.onProgress(portsDone, totalPorts);
+    }
     const timeout = rtt.timeoutMs();
     // Expire probes in send order; a re-send goes to the back of the queue.
     while (sentHead < sent.length) {
