@@ -1,27 +1,33 @@
 import yargs, { type Argv } from 'yargs';
 import { ExitCode, TtlProbeError, UsageError, type ExitCodeValue } from '../errors.js';
 import { DEFAULT_SCAN_OPTIONS } from '../scan/engine.js';
-import { runProbe, type CommandIo } from './probe-command.js';
+import { MAX_PROBES_WITHOUT_YES, runProbe, type CommandIo } from './probe-command.js';
 import { DEFAULT_MAX_HOPS, toProbeOptions } from './probe-options.js';
 import { DEFAULT_PORTS } from './ports.js';
 import { VERSION } from '../version.js';
 
-const EPILOGUE = `Exit codes: 0 the probe ran; 2 bad input; 3 cannot probe here (no raw-socket privilege, no route); 130 interrupted (Ctrl-C); 70 internal error.
+const EPILOGUE = `Exit codes: 0 the probe ran; 1 an expectation failed (or --fail-on-change saw a change); 2 bad input; 3 cannot probe here (no raw-socket privilege, no route); 130 interrupted (Ctrl-C); 70 internal error.
 Needs root or CAP_NET_RAW for raw sockets.`;
 
 function buildParser(): Argv {
   return yargs()
     .scriptName('ttl-probe')
     .usage('$0 <target...> [-p PORTS]\n\nSends ICMP echoes and TCP SYNs, infers each reply\'s initial TTL and distance, and tells per port whether the host or a device on the path answered.')
-    .command('$0 [targets..]', 'probe targets (IPv4 addresses or host names)', (y) =>
+    .command('$0 [hosts..]', 'probe targets (IPv4 addresses or host names)', (y) =>
       y
-        .positional('targets', { type: 'string', array: true, describe: 'IPv4 addresses or host names' })
+        .positional('hosts', { type: 'string', array: true, describe: 'IPv4 addresses or host names' })
         .option('ports', { alias: 'p', type: 'string', describe: `ports and ranges, e.g. 22,443,8000-8010 (default ${DEFAULT_PORTS})` })
         .option('echo-count', { type: 'string', describe: `ICMP echo requests per target (default ${DEFAULT_SCAN_OPTIONS.echoCount})` })
         .option('tries', { type: 'string', describe: `SYNs per port at most; re-sends go to silent ports only (default ${DEFAULT_SCAN_OPTIONS.tries})` })
         .option('timeout', { type: 'string', describe: `longest wait for one reply, in ms; the wait adapts to the measured round trip below it (default ${DEFAULT_SCAN_OPTIONS.timeoutMs})` })
         .option('rate', { type: 'string', describe: `packets per second at most, all targets together (default ${DEFAULT_SCAN_OPTIONS.rate})` })
-        .option('json', { type: 'boolean', describe: 'print the report as JSON (schema ttl-probe/1)' })
+        .option('targets', { type: 'string', describe: 'an audit file (JSON or YAML) of targets with their ports and expectations' })
+        .option('expect', { type: 'string', array: true, describe: 'PORT=STATE[@BY], repeatable or comma-joined: exit 1 unless it holds (e.g. 22=closed@middlebox,443=open@host)' })
+        .option('format', { type: 'string', describe: 'table, json, ndjson, junit or prometheus (default table)' })
+        .option('json', { type: 'boolean', describe: 'short for --format json (schema ttl-probe/1)' })
+        .option('baseline', { type: 'string', describe: 'an earlier --json report: say what changed per port' })
+        .option('fail-on-change', { type: 'boolean', describe: 'with --baseline: exit 1 when anything changed' })
+        .option('yes', { type: 'boolean', describe: `allow a run of more than ${MAX_PROBES_WITHOUT_YES} probes` })
         .option('trace', { type: 'boolean', describe: 'also trace the path: the hop and address of whoever answers each port, and where silent ports are dropped' })
         .option('max-hops', { type: 'string', describe: `--trace: the farthest hop probed (default ${DEFAULT_MAX_HOPS})` }),
     )
@@ -62,7 +68,7 @@ export async function main(args: readonly string[], io: CommandIo): Promise<Exit
       return ExitCode.OK;
     }
     const options = toProbeOptions({
-      targets: parsed.argv.targets,
+      targets: parsed.argv.hosts,
       ports: parsed.argv.ports,
       echoCount: parsed.argv.echoCount,
       tries: parsed.argv.tries,
@@ -71,6 +77,12 @@ export async function main(args: readonly string[], io: CommandIo): Promise<Exit
       json: parsed.argv.json,
       trace: parsed.argv.trace,
       maxHops: parsed.argv.maxHops,
+      targetsFile: parsed.argv.targets,
+      expect: parsed.argv.expect,
+      format: parsed.argv.format,
+      baseline: parsed.argv.baseline,
+      failOnChange: parsed.argv.failOnChange,
+      yes: parsed.argv.yes,
     });
     return await runProbe(options, io);
   } catch (error) {

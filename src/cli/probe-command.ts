@@ -1,21 +1,29 @@
 import pLimit from 'p-limit';
-import { buildTargetReport } from '../infer/target-report.js';
+import { loadTargetsFile } from '../audit/targets-file.js';
+import { compareWithBaseline, formatBaselineComparison, type BaselineComparison } from '../baseline/compare.js';
+import { loadBaseline } from '../baseline/load.js';
+import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
+import { allMet, evaluateExpectations, formatExpectationLines, type ReportExpectations } from '../expect/evaluate.js';
+import type { Expectation } from '../expect/expectation.js';
 import { jsonChunks } from '../report/json.js';
-import { REPORT_SCHEMA, type Report } from '../report/model.js';
+import { formatJunit } from '../report/junit.js';
+import type { Report } from '../report/model.js';
+import { formatNdjson } from '../report/ndjson.js';
+import { formatPrometheus } from '../report/prometheus.js';
 import { tableChunks } from '../report/table.js';
-import { writeChunks } from './output.js';
-import { createProgressBar, wantsProgress } from './progress.js';
-import { DEFAULT_SCAN_OPTIONS, scan } from '../scan/engine.js';
+import { probeReport } from '../scan/probe-report.js';
 import { openRawTransport } from '../transport/raw.js';
-import { traceTarget } from '../trace/tracer.js';
-import { withTrace } from '../trace/merge.js';
 import type { Transport } from '../transport/transport.js';
-import { ExitCode, type ExitCodeValue } from '../errors.js';
+import { writeChunks } from './output.js';
 import type { ProbeOptions } from './probe-options.js';
+import { createProgressBar, wantsProgress } from './progress.js';
 import { resolveTarget, type ResolvedTarget } from './targets.js';
 
 /** Name lookups run at once, at most. */
 const RESOLVE_CONCURRENCY = 8;
+
+/** Probes one run may send without --yes: beyond this a typo (a /8 of targets, 1-65535 on hundreds of hosts) is likelier than intent. */
+export const MAX_PROBES_WITHOUT_YES = 1_000_000;
 
 export interface CommandIo {
   /** Writes output; may return a promise that resolves when the consumer has taken it (backpressure). */
@@ -28,49 +36,115 @@ export interface CommandIo {
   openTransport?: () => Transport;
 }
 
+/** One target to probe: as given, where it came from, its ports and expectations. */
+export interface ProbeJob {
+  target: string;
+  ports: number[];
+  expectations: Expectation[];
+}
+
 /** Resolves every target (UsageError on the first bad one, in the order given). */
 export async function resolveTargets(targets: readonly string[]): Promise<ResolvedTarget[]> {
   const limit = pLimit(RESOLVE_CONCURRENCY);
   return Promise.all(targets.map((target) => limit(() => resolveTarget(target))));
 }
 
-/** Runs a probe and prints its report. Returns 0, or 130 when interrupted. */
+/**
+ * The targets of a run: those on the command line (on -p, plus any port an
+ * --expect names; only the expected ports when -p is absent), then those of
+ * the --targets file with their own ports and expectations.
+ */
+export async function collectJobs(options: ProbeOptions): Promise<ProbeJob[]> {
+  const expected = options.expectations.map((expectation) => expectation.port);
+  const cliPorts = options.portsGiven || expected.length === 0 ? [...new Set([...options.ports, ...expected])].sort((a, b) => a - b) : [...new Set(expected)].sort((a, b) => a - b);
+  const jobs: ProbeJob[] = options.targets.map((target) => ({ target, ports: cliPorts, expectations: options.expectations }));
+  if (options.targetsFile !== null) {
+    const file = await loadTargetsFile(options.targetsFile, { defaultPorts: options.portsGiven ? options.ports : undefined });
+    for (const entry of file.targets) jobs.push({ target: entry.host, ports: entry.ports, expectations: entry.expectations });
+  }
+  return jobs;
+}
+
+/** Runs a probe and prints its report. Returns 0; 1 when an expectation fails (or, with --fail-on-change, something changed); 130 when interrupted. */
 export async function runProbe(options: ProbeOptions, io: CommandIo): Promise<ExitCodeValue> {
-  const resolved = await resolveTargets(options.targets);
+  const jobs = await collectJobs(options);
+  const probes = jobs.reduce((sum, job) => sum + job.ports.length, 0);
+  if (probes > MAX_PROBES_WITHOUT_YES && !options.yes) {
+    throw new UsageError(`this run would probe ${probes} ports (more than ${MAX_PROBES_WITHOUT_YES}): add --yes if that is intended`);
+  }
+  const resolved = await resolveTargets(jobs.map((job) => job.target));
+  const baseline = options.baseline === null ? null : await loadBaseline(options.baseline);
   const transport = (io.openTransport ?? openRawTransport)();
   const progress =
-    io.terminal &&
-    wantsProgress({ stderrIsTTY: true, stdoutIsTTY: io.terminal.stdoutIsTTY, json: options.format === 'json', probes: resolved.length * options.ports.length })
+    io.terminal && wantsProgress({ stderrIsTTY: true, stdoutIsTTY: io.terminal.stdoutIsTTY, json: options.format === 'json', probes })
       ? createProgressBar(io.terminal.stderr)
       : null;
-  let result;
-  let targets;
+  let outcome;
   try {
-    result = await scan(transport, resolved, {
-      ...DEFAULT_SCAN_OPTIONS,
+    outcome = await probeReport(transport, {
+      targets: resolved.map((target, index) => ({ ...target, ports: jobs[index]!.ports })),
       ports: options.ports,
       echoCount: options.echoCount,
       tries: options.tries,
       timeoutMs: options.timeoutMs,
       rate: options.rate,
+      trace: options.trace,
+      maxHops: options.maxHops,
       signal: io.signal,
       onProgress: progress ? (done, total) => progress.update(done, total) : undefined,
     });
-    progress?.finish();
-    targets = result.observations.map(buildTargetReport);
-    if (options.trace && !result.interrupted) {
-      const traceOptions = { maxHops: options.maxHops, tries: 4, timeoutMs: result.session.timeoutMs, rate: options.rate, signal: io.signal };
-      for (const [index, target] of targets.entries()) {
-        targets[index] = withTrace(target, await traceTarget(transport, result.session, target, traceOptions));
-      }
-    }
   } finally {
     progress?.finish();
     transport.close();
   }
-  const interrupted = result.interrupted || io.signal?.aborted === true;
-  const report: Report = { schema: REPORT_SCHEMA, interrupted, targets };
-  await writeChunks(io, options.format === 'json' ? jsonChunks(report) : tableChunks(report));
-  if (result.sendErrors > 0) io.stderr(`ttl-probe: warning: the kernel refused ${result.sendErrors} probe(s) (a local firewall?)\n`);
-  return interrupted ? ExitCode.INTERRUPTED : ExitCode.OK;
+  const { report } = outcome;
+  const expectations: ReportExpectations = report.targets.map((target, index) => evaluateExpectations(target, jobs[index]!.expectations));
+  const comparison = baseline === null ? null : compareWithBaseline(baseline, report);
+  await writeReport(io, options.format, report, expectations, comparison, outcome.durationSeconds);
+  if (outcome.sendErrors > 0) io.stderr(`ttl-probe: warning: the kernel refused ${outcome.sendErrors} probe(s) (a local firewall?)\n`);
+  if (report.interrupted) return ExitCode.INTERRUPTED;
+  if (!allMet(expectations)) return ExitCode.EXPECTATION_FAILED;
+  if (options.failOnChange && comparison?.changed) return ExitCode.EXPECTATION_FAILED;
+  return ExitCode.OK;
+}
+
+async function writeReport(
+  io: CommandIo,
+  format: ProbeOptions['format'],
+  report: Report,
+  expectations: ReportExpectations,
+  comparison: BaselineComparison | null,
+  durationSeconds: number,
+): Promise<void> {
+  switch (format) {
+    case 'json': {
+      // Expectations and the baseline comparison ride along as extra fields of the contract.
+      const withExtras = {
+        ...report,
+        targets: report.targets.map((target, index) => (expectations[index]!.length > 0 ? { ...target, expectations: expectations[index] } : target)),
+        ...(comparison ? { baseline: comparison } : {}),
+      };
+      await writeChunks(io, jsonChunks(withExtras as Report));
+      return;
+    }
+    case 'ndjson':
+      await io.stdout(formatNdjson(report, expectations));
+      return;
+    case 'junit':
+      await io.stdout(formatJunit(report, expectations));
+      return;
+    case 'prometheus':
+      await io.stdout(formatPrometheus(report, expectations, { durationSeconds }));
+      return;
+    default: {
+      await writeChunks(io, tableChunks(report));
+      const lines: string[] = [];
+      report.targets.forEach((target, index) => {
+        if (expectations[index]!.length === 0) return;
+        lines.push('', `expectations for ${target.target === target.address ? target.address : `${target.target} (${target.address})`}:`, ...formatExpectationLines(expectations[index]!));
+      });
+      if (comparison) lines.push('', formatBaselineComparison(comparison).trimEnd());
+      if (lines.length > 0) await io.stdout(`${lines.join('\n')}\n`);
+    }
+  }
 }

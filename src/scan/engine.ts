@@ -48,6 +48,8 @@ export const DEFAULT_SCAN_OPTIONS = {
 export interface ScanTarget {
   target: string;
   address: string;
+  /** This target's ports; options.ports when absent. */
+  ports?: readonly number[];
 }
 
 /** What later phases (the tracer) need to send and recognise probes of this run. */
@@ -77,6 +79,10 @@ interface PortProgress {
   lastSentAt: number;
   outstanding: boolean;
   done: boolean;
+}
+
+function newPortProgress(port: number): PortProgress {
+  return { port, tries: 0, reply: null, lastSentAt: 0, outstanding: false, done: false };
 }
 
 interface TargetState extends ProbedTarget {
@@ -115,11 +121,16 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
   const congestion = createCongestionWindow(options.maxInFlight);
 
   const byAddress = new Map<string, TargetState>();
-  for (const { address } of targets) {
-    if (byAddress.has(address)) continue;
+  for (const { address, ports: targetPorts } of targets) {
+    const known = byAddress.get(address);
+    if (known) {
+      // The same address given twice (e.g. by name and by number): probe the union once.
+      for (const port of targetPorts ?? options.ports) if (!known.ports.has(port)) known.ports.set(port, newPortProgress(port));
+      continue;
+    }
     const source = await transport.sourceFor(address);
     const ports = new Map<number, PortProgress>();
-    for (const port of options.ports) ports.set(port, { port, tries: 0, reply: null, lastSentAt: 0, outstanding: false, done: false });
+    for (const port of targetPorts ?? options.ports) ports.set(port, newPortProgress(port));
     byAddress.set(address, {
       address,
       addressValue: parseIPv4(address) ?? 0,
@@ -293,9 +304,10 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
     interrupted: aborted(),
     backoffs: congestion.decreases,
     sendErrors,
-    observations: targets.map(({ target, address }) => {
+    observations: targets.map(({ target, address, ports: targetPorts }) => {
       const state = byAddress.get(address)!;
-      const ports: PortObservation[] = [...state.ports.values()].map((p) => ({
+      const wanted = new Set(targetPorts ?? options.ports);
+      const ports: PortObservation[] = [...state.ports.values()].filter((p) => wanted.has(p.port)).sort((a, b) => a.port - b.port).map((p) => ({
         port: p.port,
         tries: p.tries,
         reply: p.reply,
