@@ -78,7 +78,10 @@ export function formatCaptureSummary(capture: CaptureSummary, firstProblem: stri
   const parts = [`${capture.packets} packets`, `${capture.ipv4} IPv4`];
   if (capture.notIPv4 > 0) parts.push(`${capture.notIPv4} other protocols`);
   parts.push(`${capture.undecodable} undecodable${capture.undecodable > 0 && firstProblem ? ` (${firstProblem})` : ''}`);
-  const clients = capture.clients.length > 0 ? `; seen from ${capture.clients.join(', ')}` : '';
+  if (capture.untracked > 0) parts.push(`${capture.untracked} SYNs/echo requests beyond the analysis limits`);
+  const listed = capture.clients.slice(0, 5).join(', ');
+  const more = capture.clientCount - Math.min(5, capture.clients.length);
+  const clients = capture.clients.length === 0 ? '' : `; seen from ${listed}${more > 0 ? ` and ${more}${capture.clientCount > 65_536 ? '+' : ''} more` : ''}`;
   return `capture ${capture.file} (${kind}): ${parts.join(', ')}${clients}`;
 }
 

@@ -73,8 +73,12 @@ export interface CaptureSummary {
   undecodable: number;
   /** pcap/pcapng link types seen (LINKTYPE_* numbers). */
   linkTypes: number[];
-  /** Addresses that sent the SYNs: the capture's point of view. */
+  /** Addresses that sent the SYNs (the capture's point of view): the first 100. */
   clients: string[];
+  /** How many addresses sent SYNs (at least this many when more than 65536 did). */
+  clientCount: number;
+  /** SYNs and echo requests left out because the limits on targets (16384), ports (131072) or echo exchanges (16384) were reached. */
+  untracked: number;
 }
 
 export interface AnalyzeReport extends Report {

@@ -50,7 +50,7 @@ function resetsOf(entry: PortResets | undefined): { midflowResets: MidflowReset[
  * (buildTargetReport over the capture's observation), with the mid-flow
  * resets added per port, and the capture summary. Pure.
  */
-export function buildAnalyzeReport(result: AnalysisResult, capture: Omit<CaptureSummary, 'clients'>): AnalyzeReport {
+export function buildAnalyzeReport(result: AnalysisResult, capture: Omit<CaptureSummary, 'clients' | 'clientCount' | 'untracked'>): AnalyzeReport {
   const targets: AnalyzedTargetReport[] = result.targets.map((analysis) => {
     const report = buildTargetReport(analysis.observation);
     // The observation may hold a sample of a very large number of echo replies.
@@ -67,6 +67,6 @@ export function buildAnalyzeReport(result: AnalysisResult, capture: Omit<Capture
     schema: REPORT_SCHEMA,
     interrupted: false,
     targets,
-    capture: { ...capture, clients: result.clients },
+    capture: { ...capture, clients: result.clients, clientCount: result.clientCount, untracked: result.untracked },
   };
 }

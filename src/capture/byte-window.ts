@@ -10,18 +10,57 @@ export interface ByteSource {
 }
 
 /**
- * A file read sequentially into the caller's buffer (FileHandle.read at the
- * current position), so no buffer is allocated per read. Works for regular
- * files, FIFOs and /dev/stdin.
+ * A file read sequentially (FileHandle.read at the current position). While
+ * the caller works on one read, the next is already under way into a second
+ * buffer of the same size (read-ahead), so parsing and I/O overlap; each
+ * read is then one copy into the caller's buffer. Two buffers of
+ * `readAheadBytes` at most, reused; no allocation per read. Works for
+ * regular files, FIFOs and /dev/stdin.
  */
-export async function openFileSource(path: string): Promise<ByteSource> {
+export async function openFileSource(path: string, readAheadBytes = DEFAULT_WINDOW_BYTES): Promise<ByteSource> {
   const handle: FileHandle = await open(path, 'r');
+  const spare = [Buffer.allocUnsafe(readAheadBytes), Buffer.allocUnsafe(readAheadBytes)];
+  let next = 0;
+  /** The read under way, into spare[next]. */
+  let ahead: Promise<number> | null = null;
+  /** Bytes of the last completed read not yet handed out: spare[ready] from readyStart to readyEnd. */
+  let ready = 0;
+  let readyStart = 0;
+  let readyEnd = 0;
+  let ended = false;
+  const startRead = (): void => {
+    const target = spare[next]!;
+    ahead = handle.read(target, 0, target.length, null).then((result) => result.bytesRead);
+    // Handled when awaited; this only keeps a failure nobody waits for from being reported as unhandled.
+    ahead.catch(() => undefined);
+  };
   return {
     async read(into, offset, length) {
-      const { bytesRead } = await handle.read(into, offset, length, null);
-      return bytesRead;
+      if (readyStart === readyEnd) {
+        if (ended) return 0;
+        if (ahead === null) startRead();
+        const count = await ahead!;
+        ready = next;
+        readyStart = 0;
+        readyEnd = count;
+        next = 1 - next;
+        if (count === 0) {
+          ended = true;
+          ahead = null;
+          return 0;
+        }
+        startRead();
+      }
+      const count = Math.min(length, readyEnd - readyStart);
+      spare[ready]!.copy(into, offset, readyStart, readyStart + count);
+      readyStart += count;
+      return count;
     },
-    close: () => handle.close(),
+    async close() {
+      // A read still under way must finish before the handle closes.
+      await ahead?.catch(() => 0);
+      await handle.close();
+    },
   };
 }
 

@@ -10,6 +10,9 @@ export interface DecodedPacket {
   timestampMs: number;
   source: string;
   destination: string;
+  /** The same addresses as unsigned 32-bit numbers (for hashing without building strings). */
+  sourceValue: number;
+  destinationValue: number;
   ttl: number;
   protocol: number;
   /** A fragment other than the first: it carries no transport header. */
@@ -45,6 +48,8 @@ export interface DecodedIcmp {
 export interface QuotedDatagram {
   source: string;
   destination: string;
+  sourceValue: number;
+  destinationValue: number;
   /** TTL left in the datagram when the error's sender received it. */
   ttl: number;
   protocol: number;
@@ -56,7 +61,18 @@ export interface QuotedDatagram {
 }
 
 function emptyPacket(): DecodedPacket {
-  return { timestampMs: 0, source: '', destination: '', ttl: 0, protocol: 0, laterFragment: false, tcp: null, icmp: null };
+  return {
+    timestampMs: 0,
+    source: '',
+    destination: '',
+    sourceValue: 0,
+    destinationValue: 0,
+    ttl: 0,
+    protocol: 0,
+    laterFragment: false,
+    tcp: null,
+    icmp: null,
+  };
 }
 
 /**
@@ -74,6 +90,8 @@ export class PacketDecoder {
   private readonly quote: QuotedDatagram = {
     source: '',
     destination: '',
+    sourceValue: 0,
+    destinationValue: 0,
     ttl: 0,
     protocol: 0,
     sourcePort: null,
@@ -98,6 +116,9 @@ export class PacketDecoder {
     packet.timestampMs = timestampMs;
     packet.source = header.source;
     packet.destination = header.destination;
+    // The address fields decodeIPv4 read (it checked the header is there), as numbers.
+    packet.sourceValue = bytes.readUInt32BE(12);
+    packet.destinationValue = bytes.readUInt32BE(16);
     packet.ttl = header.ttl;
     packet.protocol = header.protocol;
     packet.laterFragment = header.fragmentOffset !== 0;
@@ -136,6 +157,9 @@ export class PacketDecoder {
         const quoted = message.quote.header;
         quote.source = quoted.source;
         quote.destination = quoted.destination;
+        // The quoted header starts 8 bytes into the ICMP message (decodeIcmp decoded it there).
+        quote.sourceValue = payload.readUInt32BE(8 + 12);
+        quote.destinationValue = payload.readUInt32BE(8 + 16);
         quote.ttl = quoted.ttl;
         quote.protocol = quoted.protocol;
         quote.sourcePort = null;

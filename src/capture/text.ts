@@ -1,3 +1,4 @@
+import { parseIPv4 } from '../packet/address.js';
 import { IcmpType, IpProtocol } from '../packet/index.js';
 import { TcpFlag } from '../packet/tcp.js';
 import type { ByteWindow } from './byte-window.js';
@@ -150,9 +151,6 @@ function portOf(text: string | undefined): number | null {
   return SERVICES.get(text) ?? null;
 }
 
-function validAddress(address: string): boolean {
-  return address.split('.').every((octet) => Number(octet) <= 255);
-}
 
 /** One "(tos ...)" IPv4 header found in a packet's text, with the text after it up to the next header. */
 interface HeaderMatch {
@@ -250,13 +248,17 @@ export function parseTextPacket(text: string, clock: TextClock): TextPacket {
     return { kind: 'undecodable', reason: 'IPv4 packet without its header fields (tcpdump ran without -v)' };
   }
   const addresses = ADDRESSES.exec(first.body);
-  if (!addresses || !validAddress(addresses[1]!) || !validAddress(addresses[3]!)) {
+  const sourceValue = addresses ? parseIPv4(addresses[1]!) : null;
+  const destinationValue = addresses ? parseIPv4(addresses[3]!) : null;
+  if (!addresses || sourceValue === null || destinationValue === null) {
     return { kind: 'undecodable', reason: 'no numeric "a.b.c.d > e.f.g.h:" addresses (tcpdump ran without -n?)' };
   }
   const packet: DecodedPacket = {
     timestampMs: clock.lastMs,
     source: addresses[1]!,
     destination: addresses[3]!,
+    sourceValue,
+    destinationValue,
     ttl: first.ttl,
     protocol: first.protocol,
     laterFragment: first.offset !== 0,
@@ -285,10 +287,14 @@ export function parseTextPacket(text: string, clock: TextClock): TextPacket {
 
 function parseQuote(header: HeaderMatch): QuotedDatagram | null {
   const addresses = ADDRESSES.exec(header.body);
-  if (!addresses) return null;
+  const sourceValue = addresses ? parseIPv4(addresses[1]!) : null;
+  const destinationValue = addresses ? parseIPv4(addresses[3]!) : null;
+  if (!addresses || sourceValue === null || destinationValue === null) return null;
   const quote: QuotedDatagram = {
     source: addresses[1]!,
     destination: addresses[3]!,
+    sourceValue,
+    destinationValue,
     ttl: header.ttl,
     protocol: header.protocol,
     sourcePort: null,

@@ -3,6 +3,7 @@ import { CaptureAnalyzer, type AnalysisResult } from '../../src/analyze/analyzer
 import { buildAnalyzeReport } from '../../src/analyze/report.js';
 import type { AnalyzeReport } from '../../src/analyze/model.js';
 import type { DecodedPacket } from '../../src/capture/decoded.js';
+import { parseIPv4 } from '../../src/packet/address.js';
 
 const C = '198.18.1.1';
 const S = '198.18.4.2';
@@ -14,10 +15,22 @@ const FIN = 0x01;
 const PSH = 0x08;
 
 let clock = 1_000;
+const value = (address: string): number => parseIPv4(address)!;
 
 function tcp(source: string, sourcePort: number, destination: string, destinationPort: number, ttl: number, flags: number, sequence = 0, acknowledgment = 0): DecodedPacket {
   clock += 1;
-  return { timestampMs: clock, source, destination, ttl, protocol: 6, laterFragment: false, tcp: { sourcePort, destinationPort, sequence, acknowledgment, flags }, icmp: null };
+  return {
+    timestampMs: clock,
+    source,
+    destination,
+    sourceValue: value(source),
+    destinationValue: value(destination),
+    ttl,
+    protocol: 6,
+    laterFragment: false,
+    tcp: { sourcePort, destinationPort, sequence, acknowledgment, flags },
+    icmp: null,
+  };
 }
 
 function echo(source: string, destination: string, ttl: number, kind: 'request' | 'reply', identifier: number, sequence: number): DecodedPacket {
@@ -26,6 +39,8 @@ function echo(source: string, destination: string, ttl: number, kind: 'request' 
     timestampMs: clock,
     source,
     destination,
+    sourceValue: value(source),
+    destinationValue: value(destination),
     ttl,
     protocol: 1,
     laterFragment: false,
@@ -40,11 +55,13 @@ function unreachable(from: string, to: string, ttl: number, code: number, quote:
     timestampMs: clock,
     source: from,
     destination: to,
+    sourceValue: value(from),
+    destinationValue: value(to),
     ttl,
     protocol: 1,
     laterFragment: false,
     tcp: null,
-    icmp: { type: 3, code, identifier: null, sequence: null, quote: { ...quote, protocol: 6 } },
+    icmp: { type: 3, code, identifier: null, sequence: null, quote: { ...quote, sourceValue: value(quote.source), destinationValue: value(quote.destination), protocol: 6 } },
   };
 }
 
@@ -279,7 +296,32 @@ t.test('bounded state: many echoes, many connections', async (t) => {
 });
 
 t.test('fragments and packets without transport information are skipped', async (t) => {
-  const fragment: DecodedPacket = { timestampMs: 1, source: C, destination: S, ttl: 64, protocol: 6, laterFragment: true, tcp: null, icmp: null };
-  const udp: DecodedPacket = { timestampMs: 2, source: C, destination: S, ttl: 64, protocol: 17, laterFragment: false, tcp: null, icmp: null };
+  const addresses = { source: C, destination: S, sourceValue: value(C), destinationValue: value(S) };
+  const fragment: DecodedPacket = { timestampMs: 1, ...addresses, ttl: 64, protocol: 6, laterFragment: true, tcp: null, icmp: null };
+  const udp: DecodedPacket = { timestampMs: 2, ...addresses, ttl: 64, protocol: 17, laterFragment: false, tcp: null, icmp: null };
   t.same(analyze([fragment, udp]).report.targets, []);
+});
+
+t.test("a connection's distance is its most common one: a route change moves it", async (t) => {
+  const packets = [tcp(C, 40002, S, 443, 64, SYN, 300), tcp(S, 443, C, 40002, 61, SYN | ACK, 9000, 301), tcp(C, 40002, S, 443, 64, ACK, 301, 9001)];
+  // The server's packets arrive from distance 3 once, then from distance 5 (a longer path) three times.
+  for (let i = 0; i < 3; i++) packets.push(tcp(S, 443, C, 40002, 59, ACK, 9001, 301));
+  const after = [...packets, tcp(S, 443, C, 40002, 59, RST, 9001)];
+  t.same(analyze(after).report.targets[0]!.ports[0]!.midflowResets, [], 'a RST from the new distance is the server');
+  const before = [...packets, tcp(S, 443, C, 40002, 61, RST, 9001)];
+  t.match(analyze(before).report.targets[0]!.ports[0]!.midflowResets, [{ ttl: 61, flowTtl: 59, answeredBy: 'middlebox' }]);
+  // Both FINs close the connection: a RST long after is not judged against it.
+  const closed = [
+    ...packets,
+    tcp(C, 40002, S, 443, 64, FIN | ACK, 301, 9001),
+    tcp(S, 443, C, 40002, 59, FIN | ACK, 9001, 302),
+  ];
+  const analyzer = new CaptureAnalyzer();
+  for (const packet of closed) analyzer.add(packet);
+  clock += 10 * 60 * 1000;
+  // Enough packets to trigger a sweep of the connection table.
+  for (let i = 0; i < 70_000; i++) analyzer.add(echo(C, '198.18.7.7', 64, 'request', 3, i & 0xffff));
+  analyzer.add(tcp(S, 443, C, 40002, 61, RST, 9001));
+  const report = buildAnalyzeReport(analyzer.result(), { file: 'x', format: 'pcap', packets: 0, ipv4: 0, notIPv4: 0, undecodable: 0, linkTypes: [] });
+  t.same(report.targets[0]!.ports[0]!.midflowResets, []);
 });

@@ -21,6 +21,8 @@ t.test("today's two-line form", async (t) => {
       timestampMs: ((3 * 60 + 1) * 60 + 36) * 1000 + 721.177,
       source: '198.18.4.2',
       destination: '198.18.1.1',
+      sourceValue: 0xc6120402,
+      destinationValue: 0xc6120101,
       ttl: 63,
       protocol: 6,
       laterFragment: false,
@@ -75,7 +77,7 @@ t.test('ICMP unreachable with the quoted datagram', async (t) => {
     code: 13,
     identifier: null,
     sequence: null,
-    quote: { source: '198.18.1.1', destination: '198.18.4.2', ttl: 62, protocol: 6, sourcePort: 58361, destinationPort: 22, sequence: 37316538 },
+    quote: { source: '198.18.1.1', destination: '198.18.4.2', sourceValue: 0xc6120101, destinationValue: 0xc6120402, ttl: 62, protocol: 6, sourcePort: 58361, destinationPort: 22, sequence: 37316538 },
   });
   const wordings: [string, number][] = [
     ['net 10.0.0.1 unreachable', 0],
@@ -115,6 +117,8 @@ t.test('the old one-line form', async (t) => {
       timestampMs: 0,
       source: '10.1.2.3',
       destination: '10.9.8.7',
+      sourceValue: 0x0a010203,
+      destinationValue: 0x0a090807,
       ttl: 63,
       protocol: 6,
       laterFragment: false,
