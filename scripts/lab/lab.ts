@@ -59,7 +59,7 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** written to the command's stdin, which is then closed */
   input?: string;
-  /** environment of the command; process.env when omitted */
+  /** environment of the command; process.env less NODE_OPTIONS (a test runner's loader hooks) when omitted */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -219,7 +219,7 @@ function run(command: string, args: string[], options: RunOptions = {}): Promise
     let child: ChildProcess;
     try {
       child = spawn(command, args, {
-        env: options.env ?? process.env,
+        env: options.env ?? helperEnv(),
         stdio: ['pipe', 'pipe', 'pipe'],
       });
     } catch (err) {
@@ -267,7 +267,17 @@ async function runOk(command: string, args: string[], options: RunOptions = {}):
   return r;
 }
 
-/** Environment for the lab's own node helpers: no loaders/inspectors inherited from the parent. */
+/**
+ * Prefix of commands run in the lab: a test runner may inject NODE_OPTIONS into every process it
+ * spawns (tap's processinfo hooks spawn itself), so it is removed at the last step, inside the
+ * namespace. Its hooks would, e.g., try to write the runner's files after ttl-probe dropped root.
+ */
+const WITHOUT_NODE_OPTIONS = ['env', '-u', 'NODE_OPTIONS'];
+
+/**
+ * Environment for commands in the lab: no loaders or inspectors inherited from the parent (a test
+ * runner's hooks would, e.g., try to write the runner's files after ttl-probe dropped root).
+ */
 function helperEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
@@ -511,7 +521,7 @@ export async function buildChain(spec: ChainSpec): Promise<Lab> {
 
   const exec = async (ns: string, command: string, args: string[], options: ExecOptions = {}): Promise<ExecResult> => {
     assertMine(ns);
-    return run(IP, ['netns', 'exec', ns, command, ...args], { ...options, track: children });
+    return run(IP, ['netns', 'exec', ns, ...WITHOUT_NODE_OPTIONS, command, ...args], { ...options, track: children });
   };
 
   const clientNs = names[0] as string;
@@ -530,7 +540,7 @@ export async function buildChain(spec: ChainSpec): Promise<Lab> {
     execInClient: (command, args, options) => exec(clientNs, command, args, options),
     spawnInClient: (command, args, options = {}) => {
       assertMine(clientNs);
-      const child = spawn(IP, ['netns', 'exec', clientNs, command, ...args], options);
+      const child = spawn(IP, ['netns', 'exec', clientNs, ...WITHOUT_NODE_OPTIONS, command, ...args], { env: helperEnv(), ...options });
       children.add(child);
       child.once('exit', () => children.delete(child));
       child.once('error', () => children.delete(child));

@@ -4,6 +4,7 @@ import { DEFAULT_SCAN_OPTIONS } from '../scan/engine.js';
 import { MAX_PROBES_WITHOUT_YES, runProbe, type CommandIo } from './probe-command.js';
 import { DEFAULT_MAX_HOPS, toProbeOptions } from './probe-options.js';
 import { DEFAULT_PORTS } from './ports.js';
+import { runServeCommand, SERVE_COMMAND } from './serve-command.js';
 import { VERSION } from '../version.js';
 
 const EPILOGUE = `Exit codes: 0 the probe ran; 1 an expectation failed (or --fail-on-change saw a change); 2 bad input; 3 cannot probe here (no raw-socket privilege, no route); 130 interrupted (Ctrl-C); 70 internal error.
@@ -13,6 +14,7 @@ function buildParser(): Argv {
   return yargs()
     .scriptName('ttl-probe')
     .usage('$0 <target...> [-p PORTS]\n\nSends ICMP echoes and TCP SYNs, infers each reply\'s initial TTL and distance, and tells per port whether the host or a device on the path answered.')
+    .command(SERVE_COMMAND.command, SERVE_COMMAND.describe, SERVE_COMMAND.builder)
     .command('$0 [hosts..]', 'probe targets (IPv4 addresses or host names)', (y) =>
       y
         .positional('hosts', { type: 'string', array: true, describe: 'IPv4 addresses or host names' })
@@ -27,6 +29,7 @@ function buildParser(): Argv {
         .option('json', { type: 'boolean', describe: 'short for --format json (schema ttl-probe/1)' })
         .option('baseline', { type: 'string', describe: 'an earlier --json report: say what changed per port' })
         .option('fail-on-change', { type: 'boolean', describe: 'with --baseline: exit 1 when anything changed' })
+        .option('user', { type: 'string', describe: 'the user to become once the raw sockets are open (default: the user who ran sudo; nobody when run as root; --user root keeps root)' })
         .option('yes', { type: 'boolean', describe: `allow a run of more than ${MAX_PROBES_WITHOUT_YES} probes` })
         .option('trace', { type: 'boolean', describe: 'also trace the path: the hop and address of whoever answers each port, and where silent ports are dropped' })
         .option('max-hops', { type: 'string', describe: `--trace: the farthest hop probed (default ${DEFAULT_MAX_HOPS})` }),
@@ -67,6 +70,7 @@ export async function main(args: readonly string[], io: CommandIo): Promise<Exit
       io.stdout(`${parsed.text}\n`);
       return ExitCode.OK;
     }
+    if ((parsed.argv._ as unknown[] | undefined)?.[0] === 'serve') return await runServeCommand(parsed.argv, io);
     const options = toProbeOptions({
       targets: parsed.argv.hosts,
       ports: parsed.argv.ports,
@@ -83,6 +87,7 @@ export async function main(args: readonly string[], io: CommandIo): Promise<Exit
       baseline: parsed.argv.baseline,
       failOnChange: parsed.argv.failOnChange,
       yes: parsed.argv.yes,
+      user: parsed.argv.user,
     });
     return await runProbe(options, io);
   } catch (error) {

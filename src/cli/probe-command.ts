@@ -13,6 +13,7 @@ import { formatPrometheus } from '../report/prometheus.js';
 import { tableChunks } from '../report/table.js';
 import { probeReport } from '../scan/probe-report.js';
 import { openRawTransport } from '../transport/raw.js';
+import { dropPrivileges } from '../privileges.js';
 import type { Transport } from '../transport/transport.js';
 import { writeChunks } from './output.js';
 import type { ProbeOptions } from './probe-options.js';
@@ -34,6 +35,8 @@ export interface CommandIo {
   terminal?: { stderr: NodeJS.WriteStream; stdoutIsTTY: boolean };
   /** For tests: a transport instead of raw sockets. */
   openTransport?: () => Transport;
+  /** For tests: what replaces the privilege drop. */
+  dropPrivileges?: (user: string | null) => unknown;
 }
 
 /** One target to probe: as given, where it came from, its ports and expectations. */
@@ -67,6 +70,17 @@ export async function collectJobs(options: ProbeOptions): Promise<ProbeJob[]> {
 
 /** Runs a probe and prints its report. Returns 0; 1 when an expectation fails (or, with --fail-on-change, something changed); 130 when interrupted. */
 export async function runProbe(options: ProbeOptions, io: CommandIo): Promise<ExitCodeValue> {
+  // Raw sockets first, then privileges go, before any file, name lookup or reply is parsed.
+  const transport = (io.openTransport ?? openRawTransport)();
+  try {
+    (io.dropPrivileges ?? dropPrivileges)(options.user);
+    return await probeWithTransport(options, io, transport);
+  } finally {
+    transport.close();
+  }
+}
+
+async function probeWithTransport(options: ProbeOptions, io: CommandIo, transport: Transport): Promise<ExitCodeValue> {
   const jobs = await collectJobs(options);
   const probes = jobs.reduce((sum, job) => sum + job.ports.length, 0);
   if (probes > MAX_PROBES_WITHOUT_YES && !options.yes) {
@@ -74,7 +88,6 @@ export async function runProbe(options: ProbeOptions, io: CommandIo): Promise<Ex
   }
   const resolved = await resolveTargets(jobs.map((job) => job.target));
   const baseline = options.baseline === null ? null : await loadBaseline(options.baseline);
-  const transport = (io.openTransport ?? openRawTransport)();
   const progress =
     io.terminal && wantsProgress({ stderrIsTTY: true, stdoutIsTTY: io.terminal.stdoutIsTTY, json: options.format === 'json', probes })
       ? createProgressBar(io.terminal.stderr)
@@ -95,7 +108,6 @@ export async function runProbe(options: ProbeOptions, io: CommandIo): Promise<Ex
     });
   } finally {
     progress?.finish();
-    transport.close();
   }
   const { report } = outcome;
   const expectations: ReportExpectations = report.targets.map((target, index) => evaluateExpectations(target, jobs[index]!.expectations));

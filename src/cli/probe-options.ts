@@ -32,6 +32,8 @@ export interface ProbeOptions {
   failOnChange: boolean;
   /** --yes: allow runs beyond the probe limit. */
   yes: boolean;
+  /** --user: whom to become after opening the raw sockets (see privileges.ts). */
+  user: string | null;
 }
 
 /** The raw values yargs hands over (strings and numbers as typed). */
@@ -51,6 +53,7 @@ export interface RawProbeArguments {
   baseline?: unknown;
   failOnChange?: unknown;
   yes?: unknown;
+  user?: unknown;
 }
 
 /**
@@ -74,10 +77,10 @@ function stringList(value: unknown): string[] {
   return (Array.isArray(value) ? value : [value]).map(String);
 }
 
-function lastString(name: string, value: unknown): string | null {
+function lastString(name: string, value: unknown, what = 'a file name'): string | null {
   if (value === undefined) return null;
   const text = Array.isArray(value) ? value[value.length - 1] : value;
-  if (typeof text !== 'string' || text.trim() === '') throw new UsageError(`--${name} needs a file name`);
+  if (typeof text !== 'string' || text.trim() === '') throw new UsageError(`--${name} needs ${what}`);
   return text;
 }
 
@@ -120,5 +123,6 @@ export function toProbeOptions(raw: RawProbeArguments): ProbeOptions {
     baseline,
     failOnChange,
     yes: raw.yes === true,
+    user: lastString('user', raw.user, 'a user name'),
   };
 }

@@ -1,7 +1,7 @@
 // Pre-go-live checks and audits end to end: expectations, audit files, every format checked by its consumer, baselines.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as topologies from '../../scripts/lab/topologies.js';
@@ -13,6 +13,8 @@ const cli = (lab: Lab, args: string[]) => lab.execInClient(process.execPath, [CL
 
 if (assertLabAvailable(t)) {
   const dir = mkdtempSync(join(tmpdir(), 'ttl-probe-audit-'));
+  // ttl-probe reads these files after dropping root (to nobody, when run as root without sudo).
+  chmodSync(dir, 0o755);
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
   t.test('expectations: all met exits 0, one unmet exits 1 and says what was seen', async (t) => {

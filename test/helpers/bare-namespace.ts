@@ -11,6 +11,16 @@ export interface BareNamespace {
   remove(): void;
 }
 
+/**
+ * The test's environment less NODE_OPTIONS: tap's hooks would try to write its files after ttl-probe
+ * dropped root. tap re-injects it into spawned processes, so `env -u` removes it inside the namespace too.
+ */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
 export function createBareNamespace(): BareNamespace {
   const name = `tpb${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
   execFileSync('ip', ['netns', 'add', name]);
@@ -28,7 +38,7 @@ export function createBareNamespace(): BareNamespace {
     remove,
     run(command, args, options = {}) {
       return new Promise((resolve) => {
-        const child = spawn('ip', ['netns', 'exec', name, command, ...args], { env: options.env ?? process.env });
+        const child = spawn('ip', ['netns', 'exec', name, 'env', '-u', 'NODE_OPTIONS', command, ...args], { env: options.env ?? cleanEnv() });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
