@@ -29,6 +29,7 @@ function buildParser(): Argv {
         .option('json', { type: 'boolean', describe: 'short for --format json (schema ttl-probe/1)' })
         .option('baseline', { type: 'string', describe: 'an earlier --json report: say what changed per port' })
         .option('fail-on-change', { type: 'boolean', describe: 'with --baseline: exit 1 when anything changed' })
+        .option('source-port', { type: 'string', describe: 'send every SYN from this TCP port (default: a random port per run), e.g. to test a rule that trusts port 53' })
         .option('user', { type: 'string', describe: 'the user to become once the raw sockets are open (default: the user who ran sudo; nobody when run as root; --user root keeps root)' })
         .option('yes', { type: 'boolean', describe: `allow a run of more than ${MAX_PROBES_WITHOUT_YES} probes` })
         .option('trace', { type: 'boolean', describe: 'also trace the path: the hop and address of whoever answers each port, and where silent ports are dropped' })
@@ -88,6 +89,7 @@ export async function main(args: readonly string[], io: CommandIo): Promise<Exit
       failOnChange: parsed.argv.failOnChange,
       yes: parsed.argv.yes,
       user: parsed.argv.user,
+      sourcePort: parsed.argv.sourcePort,
     });
     return await runProbe(options, io);
   } catch (error) {

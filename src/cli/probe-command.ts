@@ -103,6 +103,7 @@ async function probeWithTransport(options: ProbeOptions, io: CommandIo, transpor
       rate: options.rate,
       trace: options.trace,
       maxHops: options.maxHops,
+      sourcePort: options.sourcePort ?? undefined,
       signal: io.signal,
       onProgress: progress ? (done, total) => progress.update(done, total) : undefined,
     });

@@ -34,6 +34,8 @@ export interface ProbeOptions {
   yes: boolean;
   /** --user: whom to become after opening the raw sockets (see privileges.ts). */
   user: string | null;
+  /** --source-port: a fixed TCP source port (random per run when null). */
+  sourcePort: number | null;
 }
 
 /** The raw values yargs hands over (strings and numbers as typed). */
@@ -54,6 +56,7 @@ export interface RawProbeArguments {
   failOnChange?: unknown;
   yes?: unknown;
   user?: unknown;
+  sourcePort?: unknown;
 }
 
 /**
@@ -124,5 +127,6 @@ export function toProbeOptions(raw: RawProbeArguments): ProbeOptions {
     failOnChange,
     yes: raw.yes === true,
     user: lastString('user', raw.user, 'a user name'),
+    sourcePort: raw.sourcePort === undefined ? null : numberOption('source-port', raw.sourcePort, { min: 1, max: 65535, integer: true }),
   };
 }

@@ -17,6 +17,8 @@ export interface ProbeRequest {
   rate: number;
   trace: boolean;
   maxHops: number;
+  /** A fixed TCP source port; random per run when absent. */
+  sourcePort?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -47,6 +49,7 @@ export async function probeReport(transport: Transport, request: ProbeRequest): 
     rate: request.rate,
     signal: request.signal,
     onProgress: request.onProgress,
+    sourcePort: request.sourcePort,
   });
   const targets = result.observations.map(buildTargetReport);
   if (request.trace && !result.interrupted) {

@@ -1,0 +1,30 @@
+// Hostile packets during a scan: forged replies are counted as ignored and never change a verdict.
+import t from 'tap';
+import { fileURLToPath } from 'node:url';
+import * as topologies from '../../scripts/lab/topologies.js';
+import { assertLabAvailable, probeJson, withLab } from '../helpers/lab-probe.js';
+
+const INJECTOR = fileURLToPath(new URL('../../dist/scripts/lab/inject-hostile.js', import.meta.url));
+
+if (assertLabAvailable(t)) {
+  t.test('forged RSTs, SYN-ACKs, an RST for an unprobed port and ICMP errors quoting a wrong SYN, all during the scan', async (t) => {
+    await withLab(topologies.article(), async (lab) => {
+      const ports = '22,80,443,8080';
+      const injecting = lab.exec(lab.server.ns, process.execPath, [INJECTOR, '198.18.1.1', '40123', '198.18.4.2', ports, '2500'], { timeoutMs: 20_000 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Slow enough that the forgeries arrive before, between and after the real replies.
+      const run = await probeJson(lab, ['198.18.4.2', '-p', ports, '--source-port', '40123', '--tries', '3', '--echo-count', '5']);
+      const injected = await injecting;
+      t.equal(injected.code, 0, injected.stderr);
+      t.ok(Number(injected.stdout) > 100, `the injector sent forged packets (${injected.stdout.trim()})`);
+      t.equal(run.code, 0, run.stderr);
+      const target = run.report!.targets[0]!;
+      t.same(
+        target.ports.map((p) => [p.port, p.state, p.answeredBy, p.hop]),
+        [[22, 'closed', 'middlebox', 2], [80, 'closed', 'host', 4], [443, 'open', 'host', 4], [8080, 'closed', 'host', 4]],
+        'every verdict right',
+      );
+      t.ok(target.ignored > 0, `forged replies counted as ignored (${target.ignored})`);
+    });
+  });
+}
