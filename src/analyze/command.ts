@@ -1,5 +1,5 @@
 import { openCapture, type Capture } from '../capture/open.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, type ExitCodeValue } from '../errors.js';
 import { CaptureAnalyzer } from './analyzer.js';
 import { formatAnalyzeJson, formatAnalyzeTable } from './format.js';
 import type { AnalyzeReport } from './model.js';
@@ -47,7 +47,7 @@ export async function analyzeCapture(capture: Capture): Promise<AnalyzeReport> {
  * exit code 0; throws UsageError (file cannot be opened) or
  * CaptureFormatError (unknown format, truncated or corrupt file).
  */
-export async function runAnalyze(file: string, options: AnalyzeOptions, io: AnalyzeIo): Promise<number> {
+export async function runAnalyze(file: string, options: AnalyzeOptions, io: AnalyzeIo): Promise<ExitCodeValue> {
   const capture = await openCapture(file);
   let report: AnalyzeReport;
   try {
