@@ -22,9 +22,17 @@ const FORMAT_NAMES: Readonly<Record<CaptureSummary['format'], string>> = {
   'tcpdump-text': 'tcpdump -v text',
 };
 
-/** Capture time as a UTC ISO time; times of day from tcpdump text (no date) as HH:MM:SS.mmm, "+Nd" after midnight. */
+/** The range of a JavaScript Date, in ms either side of the epoch. */
+const DATE_RANGE_MS = 8.64e15;
+
+/**
+ * Capture time as a UTC ISO time; times of day from tcpdump text (no date)
+ * as HH:MM:SS.mmm, "+Nd" after midnight; a time before the epoch or beyond
+ * what a Date holds (a hostile pcapng timestamp offset) as plain milliseconds.
+ */
 export function formatTimestamp(ms: number): string {
-  const iso = new Date(Number.isFinite(ms) ? ms : 0).toISOString();
+  if (!Number.isFinite(ms) || ms < 0 || ms > DATE_RANGE_MS) return `${ms} ms`;
+  const iso = new Date(ms).toISOString();
   const days = Math.floor(ms / 86_400_000);
   if (days >= 365) return iso;
   return `${days > 0 ? `+${days}d ` : ''}${iso.slice(11, 23)}`;

@@ -196,19 +196,19 @@ function parseTcp(body: string, sourcePort: number, destinationPort: number): De
   const ack = /(?:^|[ ,])ack (\d+)/.exec(body);
   if (ack) flags |= TcpFlag.ACK;
   const seq = /(?:^|[ ,])seq (\d+)/.exec(body) ?? /(?:^|[ ,])(\d+):\d+\(\d+\)/.exec(body);
-  return {
-    sourcePort,
-    destinationPort,
-    sequence: seq ? Number(seq[1]) >>> 0 : null,
-    acknowledgment: ack ? Number(ack[1]) >>> 0 : null,
-    flags,
-  };
+  const sequence = seq ? Number(seq[1]) : null;
+  const acknowledgment = ack ? Number(ack[1]) : null;
+  if ((sequence !== null && sequence > 0xffffffff) || (acknowledgment !== null && acknowledgment > 0xffffffff)) {
+    return 'TCP sequence or acknowledgment number beyond 32 bits';
+  }
+  return { sourcePort, destinationPort, sequence, acknowledgment, flags };
 }
 
 /** ICMP type, code and echo fields from the text after "a.b.c.d > e.f.g.h: ". */
 function parseIcmp(body: string): DecodedIcmp | null {
   const echo = /^ICMP echo (request|reply)(?:, id (\d+))?,? seq (\d+)/.exec(body);
   if (echo) {
+    if (Number(echo[2] ?? 0) > 0xffff || Number(echo[3]) > 0xffff) return null;
     return {
       type: echo[1] === 'request' ? IcmpType.ECHO_REQUEST : IcmpType.ECHO_REPLY,
       code: 0,
@@ -223,7 +223,7 @@ function parseIcmp(body: string): DecodedIcmp | null {
     return { type: IcmpType.TIME_EXCEEDED, code: message.startsWith('time') ? 0 : 1, identifier: null, sequence: null, quote: null };
   }
   const numbered = /^#(\d+) \S+ unreachable$/.exec(message);
-  if (numbered) return { type: IcmpType.DEST_UNREACHABLE, code: Number(numbered[1]), identifier: null, sequence: null, quote: null };
+  if (numbered && Number(numbered[1]) <= 255) return { type: IcmpType.DEST_UNREACHABLE, code: Number(numbered[1]), identifier: null, sequence: null, quote: null };
   for (const [pattern, code] of UNREACHABLE) {
     if (pattern.test(message)) return { type: IcmpType.DEST_UNREACHABLE, code, identifier: null, sequence: null, quote: null };
   }
@@ -242,6 +242,9 @@ export function parseTextPacket(text: string, clock: TextClock): TextPacket {
   const headers = headersOf(rest);
   const first = headers[0];
   const firstLine = rest.split('\n', 1)[0]!;
+  if (first && (first.ttl > 255 || first.protocol > 255)) {
+    return { kind: 'undecodable', reason: `IPv4 header fields out of range (ttl ${first.ttl}, protocol ${first.protocol})` };
+  }
   if (!first || !firstLine.includes('(tos ')) {
     if (stamp === 0 && !/^IP\b/.test(rest)) return { kind: 'none' };
     if (OTHER_PROTOCOL.test(firstLine) || !/\bIP\b/.test(firstLine)) return { kind: 'other' };
@@ -286,6 +289,7 @@ export function parseTextPacket(text: string, clock: TextClock): TextPacket {
 }
 
 function parseQuote(header: HeaderMatch): QuotedDatagram | null {
+  if (header.ttl > 255 || header.protocol > 255) return null;
   const addresses = ADDRESSES.exec(header.body);
   const sourceValue = addresses ? parseIPv4(addresses[1]!) : null;
   const destinationValue = addresses ? parseIPv4(addresses[3]!) : null;

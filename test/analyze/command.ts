@@ -107,3 +107,9 @@ t.test('timestamps in the table', async (t) => {
   t.equal(formatTimestamp(((3 * 60 + 1) * 60 + 36) * 1000 + 721.4), '03:01:36.721');
   t.equal(formatTimestamp(86_400_000 * 2 + 1000), '+2d 00:00:01.000');
 });
+
+t.test('timestamps a Date cannot hold', async (t) => {
+  t.equal(formatTimestamp(9e15), '9000000000000000 ms');
+  t.equal(formatTimestamp(-5), '-5 ms');
+  t.equal(formatTimestamp(Number.NaN), 'NaN ms');
+});

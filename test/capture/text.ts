@@ -257,3 +257,20 @@ t.test('a line longer than 1 MiB is not tcpdump text', async (t) => {
   const text = `03:01:36.719814 IP (tos 0x0, ttl 64, id 1, offset 0, flags [none], proto ICMP (1), length 44)\n${'x'.repeat(1.5 * 1024 * 1024)}`;
   await t.rejects(readText(text, 65536), { code: 'ERR_CAPTURE_CORRUPT', offset: 94, message: /line at byte offset 94 is longer than 1048576 bytes/ });
 });
+
+t.test('numbers out of their fields\' range make a packet undecodable, never a decoded value out of range', async (t) => {
+  const header = (ttl: string, proto: string): string => `IP (tos 0x0, ttl ${ttl}, id 1, offset 0, flags [none], proto TCP (${proto}), length 40)\n    10.0.0.1.1 > 10.0.0.2.2: Flags [S], seq 1, win 0, length 0`;
+  t.match(parse(header('29668', '6')), { kind: 'undecodable', reason: 'IPv4 header fields out of range (ttl 29668, protocol 6)' });
+  t.match(parse(header('64', '99999999999')), { kind: 'undecodable', reason: /protocol 99999999999/ });
+  t.match(parse('IP (tos 0x0, ttl 64, id 1, offset 0, flags [none], proto TCP (6), length 40)\n    10.0.0.1.1 > 10.0.0.2.2: Flags [S], seq 4294967296, win 0, length 0'), {
+    kind: 'undecodable',
+    reason: /beyond 32 bits/,
+  });
+  t.equal(packetOf('IP (tos 0x0, ttl 64, id 1, offset 0, flags [none], proto ICMP (1), length 28)\n    10.0.0.1 > 10.0.0.2: ICMP echo request, id 70000, seq 1, length 8')?.icmp, null);
+  t.equal(packetOf('IP (tos 0x0, ttl 64, id 1, offset 0, flags [none], proto ICMP (1), length 28)\n    10.0.0.1 > 10.0.0.2: ICMP #300 10.0.0.9 unreachable, length 8')?.icmp, null);
+  const quoted = packetOf(
+    'IP (tos 0x0, ttl 63, id 1, offset 0, flags [none], proto ICMP (1), length 56)\n    10.9.9.9 > 10.0.0.1: ICMP host 10.0.0.2 unreachable, length 36\n' +
+      '\tIP (tos 0x0, ttl 999, id 7, offset 0, flags [DF], proto TCP (6), length 40)\n    10.0.0.1.5 > 10.0.0.2.22: Flags [S], seq 1, win 0, length 0',
+  );
+  t.match(quoted?.icmp, { type: 3, code: 1, quote: null });
+});
