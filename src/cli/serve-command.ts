@@ -25,6 +25,8 @@ export interface ServeIo extends CommandIo {
   /** For tests: the exporter's name lookups and its HTTP limits. */
   resolver?: Resolver;
   httpLimits?: ExporterConfig['httpLimits'];
+  /** For tests: what replaces the privilege drop. */
+  dropPrivileges?: (user: string | null) => unknown;
 }
 
 /** The yargs command `serve` (registered in main.ts next to the default probe command). */
@@ -40,7 +42,7 @@ export const SERVE_COMMAND = {
           `and at most --max-concurrent probes at once (429 beyond).`,
       )
       .option('listen', { type: 'string', describe: `HOST:PORT to listen on (default ${DEFAULT_LISTEN}; 0.0.0.0:PORT for every interface)` })
-      .option('allow', { type: 'string', array: true, describe: 'a CIDR (198.18.0.0/15), address or host name the exporter may probe; repeatable or comma-joined, at least one required' })
+      .option('allow', { type: 'string', describe: 'a CIDR (198.18.0.0/15), address or host name the exporter may probe; repeatable or comma-joined, at least one required' })
       .option('max-concurrent', { type: 'string', describe: `probes running at once, at most; more requests get 429 (default ${DEFAULT_MAX_CONCURRENT})` })
       .option('probe-timeout', { type: 'string', describe: `the longest one probe may take, in ms; then it is aborted and answered 504 (default ${DEFAULT_PROBE_TIMEOUT_MS})` })
       .option('echo-count', { type: 'string', describe: `per probe: ICMP echo requests (default ${DEFAULT_SCAN_OPTIONS.echoCount})` })
