@@ -156,9 +156,12 @@ if (assertLabAvailable(t)) {
       const named = await fetchOne(lab, `${PROBE}?target=server.lab&ports=443`);
       t.equal(sample(named.body, answeredBy('server.lab', 443, 'host')), 1, 'a name resolving inside the allow-list is probed');
       t.ok((await packetsTo(lab, '198.18.4.2')) > 0, 'the counting rule sees the probes it allows');
+      const traced = await fetchOne(lab, `${PROBE}?target=198.18.4.2&ports=22&trace=1`);
+      t.equal(traced.status, 200, traced.body);
+      t.equal(sample(traced.body, 'ttl_probe_port_responder_confirmed{target="198.18.4.2",address="198.18.4.2",port="22"}'), 1, 'trace=1: TTL-limited probes confirm the firewall at hop 2');
 
       const before = sample(await metrics(), 'ttl_probe_exporter_probes_started_total');
-      t.equal(before, 2);
+      t.equal(before, 3);
       const refusals: [string, number, string][] = [
         [`${PROBE}?target=192.0.2.1&ports=22`, 403, 'target 192.0.2.1 is not in the allow-list (198.18.4.0/24, 198.18.9.9/32)\n'],
         [`${PROBE}?target=198.18.2.2&ports=22`, 403, 'target 198.18.2.2 is not in the allow-list (198.18.4.0/24, 198.18.9.9/32)\n'],
@@ -192,7 +195,7 @@ if (assertLabAvailable(t)) {
       const final = await metrics();
       t.equal(sample(final, 'ttl_probe_exporter_requests_total{path="/probe",code="429"}'), 2);
       t.equal(sample(final, 'ttl_probe_exporter_probes_in_flight'), 0);
-      t.equal(sample(final, 'ttl_probe_exporter_probe_duration_seconds_count'), 4);
+      t.equal(sample(final, 'ttl_probe_exporter_probe_duration_seconds_count'), 5);
 
       t.equal(await exporter.stop('SIGTERM'), 0, `SIGTERM: exit 0 (${exporter.output().trim()})`);
       t.match(exporter.output(), 'ttl-probe serve: terminated, stopping');
@@ -299,8 +302,13 @@ if (assertLabAvailable(t)) {
       const up = await fetchOne(lab, `${api}${encodeURIComponent('up')}`);
       const ups = (JSON.parse(up.body) as { data: { result: Series[] } }).data.result;
       t.same(Object.fromEntries(ups.map((s) => [s.metric.job, s.value[1]])), { ttl_probe: '1', ttl_probe_exporter: '1' }, 'both scrapes succeed');
-      const scrapes = await fetchOne(lab, `${api}${encodeURIComponent('ttl_probe_exporter_requests_total{path="/probe",code="200"}')}`);
-      t.ok(Number((JSON.parse(scrapes.body) as { data: { result: Series[] } }).data.result[0]?.value[1]) >= 1, "the exporter's own metrics count the scrapes");
+      // The exporter job scrapes on its own schedule: wait (bounded) for a sample taken after a /probe scrape.
+      let counted = 0;
+      for (const countBy = Date.now() + 15_000; counted < 1 && Date.now() < countBy; await new Promise((resolve) => setTimeout(resolve, 500))) {
+        const scrapes = await fetchOne(lab, `${api}${encodeURIComponent('ttl_probe_exporter_requests_total{path="/probe",code="200"}')}`);
+        counted = Number((JSON.parse(scrapes.body) as { data: { result: Series[] } }).data.result[0]?.value[1] ?? 0);
+      }
+      t.ok(counted >= 1, `the exporter's own metrics, scraped too, count the /probe scrapes (${counted})`);
 
       t.equal(await prometheus.stop('SIGTERM', 10_000), 0, 'prometheus stopped');
       t.equal(await exporter.stop('SIGTERM'), 0, 'the exporter stopped');
