@@ -3,7 +3,7 @@
 import t from 'tap';
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as topologies from '../../scripts/lab/topologies.js';
@@ -143,6 +143,9 @@ if (assertLabAvailable(t)) {
       const exporter = await startExporter(lab, 9799, ['--allow', '198.18.4.0/24', '--allow', '198.18.9.9', '--max-concurrent', '2', '--timeout', '2500', '--tries', '2']);
       t.teardown(() => exporter.stop('SIGKILL', 2000));
       const metrics = async () => (await fetchOne(lab, 'http://127.0.0.1:9799/metrics')).body;
+      // `ip netns exec` execs the command, so the child's pid is the exporter's. Run as plain root, it serves as nobody.
+      const uids = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${exporter.child.pid}/status`, 'utf8'));
+      t.same(uids?.slice(1), ['65534', '65534'], 'serving without root: real and effective uid are nobody');
 
       const ok = await fetchOne(lab, `${PROBE}?target=198.18.4.2&ports=22,80,443`);
       t.equal(ok.status, 200, ok.body);
