@@ -6,6 +6,7 @@ import { DEFAULT_MAX_HOPS, toProbeOptions } from './probe-options.js';
 import { DEFAULT_PORTS } from './ports.js';
 import { runServeCommand, SERVE_COMMAND } from './serve-command.js';
 import { VERSION } from '../version.js';
+import { runAnalyze } from '../analyze/command.js';
 
 const EPILOGUE = `Exit codes: 0 the probe ran; 1 an expectation failed (or --fail-on-change saw a change); 2 bad input; 3 cannot probe here (no raw-socket privilege, no route); 130 interrupted (Ctrl-C); 70 internal error.
 Needs root or CAP_NET_RAW for raw sockets.`;
@@ -15,6 +16,12 @@ function buildParser(): Argv {
     .scriptName('ttl-probe')
     .usage('$0 <target...> [-p PORTS]\n\nSends ICMP echoes and TCP SYNs, infers each reply\'s initial TTL and distance, and tells per port whether the host or a device on the path answered.')
     .command(SERVE_COMMAND.command, SERVE_COMMAND.describe, SERVE_COMMAND.builder)
+    .command('analyze <file>', 'attribute the answers and resets in an existing capture: pcap, pcapng or tcpdump -n -v text (no root needed)', (y) =>
+      y
+        .positional('file', { type: 'string', describe: 'the capture, detected by content' })
+        .option('format', { type: 'string', describe: 'table or json (default table)' })
+        .option('json', { type: 'boolean', describe: 'short for --format json (schema ttl-probe/1 plus midflowResets and capture)' }),
+    )
     .command('$0 [hosts..]', 'probe targets (IPv4 addresses or host names)', (y) =>
       y
         .positional('hosts', { type: 'string', array: true, describe: 'IPv4 addresses or host names' })
@@ -72,6 +79,11 @@ export async function main(args: readonly string[], io: CommandIo): Promise<Exit
       return ExitCode.OK;
     }
     if ((parsed.argv._ as unknown[] | undefined)?.[0] === 'serve') return await runServeCommand(parsed.argv, io);
+    if ((parsed.argv._ as unknown[] | undefined)?.[0] === 'analyze') {
+      const format = parsed.argv.json === true ? 'json' : (parsed.argv.format ?? 'table');
+      if (format !== 'table' && format !== 'json') throw new UsageError(`analyze: --format must be table or json (got ${String(format)})`);
+      return await runAnalyze(String(parsed.argv.file), { format }, io);
+    }
     const options = toProbeOptions({
       targets: parsed.argv.hosts,
       ports: parsed.argv.ports,
