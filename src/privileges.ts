@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { EnvironmentError, UsageError } from './errors.js';
 
 /**
@@ -20,10 +21,28 @@ export interface Identity {
   name: string;
 }
 
-/** Looks a user up through the system's name service (`id`), so LDAP and other NSS sources work. */
+/** Looks a user up: /etc/passwd first (no process to start), then the system's name service (`id`), so LDAP and other NSS sources work. */
 export type UserLookup = (name: string) => Identity | null;
 
+/** The user's uid and primary gid from passwd-format text, or null. */
+export function findInPasswd(text: string, name: string): Identity | null {
+  for (const line of text.split('\n')) {
+    const fields = line.split(':');
+    if (fields[0] !== name || fields.length < 4) continue;
+    const uid = Number(fields[2]);
+    const gid = Number(fields[3]);
+    if (fields[2] !== '' && fields[3] !== '' && Number.isInteger(uid) && Number.isInteger(gid)) return { uid, gid, name };
+  }
+  return null;
+}
+
 export const lookUpUser: UserLookup = (name) => {
+  try {
+    const local = findInPasswd(readFileSync('/etc/passwd', 'utf8'), name);
+    if (local) return local;
+  } catch {
+    // no /etc/passwd: ask the name service
+  }
   try {
     const uid = Number(execFileSync('id', ['-u', '--', name], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());
     const gid = Number(execFileSync('id', ['-g', '--', name], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());

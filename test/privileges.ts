@@ -1,5 +1,5 @@
 import t from 'tap';
-import { unprivilegedIdentity, type UserLookup } from '../src/privileges.js';
+import { findInPasswd, unprivilegedIdentity, type UserLookup } from '../src/privileges.js';
 import { UsageError } from '../src/errors.js';
 
 const users: Record<string, { uid: number; gid: number }> = { nobody: { uid: 65534, gid: 65534 }, alice: { uid: 1000, gid: 1000 }, root: { uid: 0, gid: 0 } };
@@ -14,4 +14,12 @@ t.test('whom to become after opening the raw sockets', async (t) => {
   t.equal(unprivilegedIdentity(0, {}, 'root', lookup), null, '--user root keeps root');
   t.equal(unprivilegedIdentity(1000, { SUDO_UID: '5' }, null, lookup), null, 'not root (a capability): nothing to drop');
   t.throws(() => unprivilegedIdentity(0, {}, 'mallory', lookup), new UsageError('--user mallory: no such user'));
+});
+
+t.test('passwd lookups', async (t) => {
+  const passwd = 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nbroken:x::\n';
+  t.same(findInPasswd(passwd, 'nobody'), { uid: 65534, gid: 65534, name: 'nobody' });
+  t.same(findInPasswd(passwd, 'root'), { uid: 0, gid: 0, name: 'root' });
+  t.equal(findInPasswd(passwd, 'broken'), null);
+  t.equal(findInPasswd(passwd, 'nob'), null, 'whole names only');
 });
