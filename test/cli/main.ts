@@ -79,3 +79,14 @@ if (assertLabAvailable(t)) {
     t.match(report.targets[0].ports[0], { port: 1, state: 'closed', answeredBy: 'host', hop: 1 });
   });
 }
+
+if (assertLabAvailable(t)) {
+  t.test('a run of millions of probes needs --yes', async (t) => {
+    const ns = createBareNamespace();
+    t.teardown(() => ns.remove());
+    const targets = Array.from({ length: 16 }, (_, i) => `198.18.200.${i + 1}`);
+    const run = await ns.run(process.execPath, [CLI, ...targets, '-p', '1-65535'], { timeoutMs: 30_000 });
+    t.equal(run.code, 2);
+    t.equal(run.stderr, 'ttl-probe: this run would probe 1048560 ports (more than 1000000): add --yes if that is intended (see ttl-probe --help)\n');
+  });
+}
