@@ -29,6 +29,22 @@ const lazyModules = {
       resolveDir: new URL('.', root).pathname,
       loader: 'js',
     }));
+    // Packages only some commands use (YAML audit files, the progress bar): each export becomes a
+    // getter that loads the package on first use. The names come from the package itself.
+    build.onResolve({ filter: /^(yaml|cli-progress)$/ }, async (args) => {
+      if (args.namespace === 'lazy-package') return undefined;
+      const real = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, namespace: 'lazy-package' });
+      return { path: real.path, namespace: 'lazy-package' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-package' }, async (args) => {
+      const names = Object.keys(await import(args.path)).filter((name) => name !== 'default' && name !== '__esModule');
+      const getters = names.map((name) => `Object.defineProperty(module.exports, ${JSON.stringify(name)}, { enumerable: true, get: () => load()[${JSON.stringify(name)}] });`);
+      return {
+        contents: `let real; const load = () => (real ??= require(${JSON.stringify(args.path)}));\n${getters.join('\n')}`,
+        resolveDir: new URL('.', root).pathname,
+        loader: 'js',
+      };
+    });
     build.onResolve({ filter: /^assert$/ }, () => ({ path: 'assert', namespace: 'lazy-assert' }));
     build.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({
       contents: "let real; const load = () => (real ??= require('node:assert')); module.exports = { notStrictEqual: (...a) => load().notStrictEqual(...a), strictEqual: (...a) => load().strictEqual(...a) };",
