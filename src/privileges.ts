@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { lazyBuiltin } from './lazy-builtin.js';
 import { readFileSync } from 'node:fs';
 import { EnvironmentError, UsageError } from './errors.js';
 
@@ -44,6 +44,7 @@ export const lookUpUser: UserLookup = (name) => {
     // no /etc/passwd: ask the name service
   }
   try {
+    const { execFileSync } = lazyBuiltin.childProcess();
     const uid = Number(execFileSync('id', ['-u', '--', name], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());
     const gid = Number(execFileSync('id', ['-g', '--', name], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());
     return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid, name } : null;

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { lazyBuiltin } from '../lazy-builtin.js';
 import { isIPv6 } from 'node:net';
 import { LineCounter, Parser, parseDocument } from 'yaml';
 import { DEFAULT_PORTS, parsePortList } from '../cli/ports.js';
@@ -301,7 +301,7 @@ export function parseTargetsFile(file: string, text: string, options: TargetsFil
 export async function loadTargetsFile(path: string, options: TargetsFileOptions = {}): Promise<TargetsFile> {
   let size: number;
   try {
-    const info = await stat(path);
+    const info = await lazyBuiltin.fsPromises().stat(path);
     if (!info.isFile()) throw new UsageError(`${path}: not a regular file`);
     size = info.size;
   } catch (error) {
@@ -313,7 +313,7 @@ export async function loadTargetsFile(path: string, options: TargetsFileOptions 
   }
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    bytes = await lazyBuiltin.fsPromises().readFile(path);
   } catch (error) {
     throw new UsageError(`${path}: cannot read the targets file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { lazyBuiltin } from '../lazy-builtin.js';
 import { checkJsonText } from '../audit/json-check.js';
 import { UsageError } from '../errors.js';
 import { REPORT_SCHEMA, type Report } from '../report/model.js';
@@ -64,12 +64,12 @@ export function parseBaseline(file: string, text: string): Report {
 export async function loadBaseline(path: string): Promise<Report> {
   let text: string;
   try {
-    const info = await stat(path);
+    const info = await lazyBuiltin.fsPromises().stat(path);
     if (!info.isFile()) throw new UsageError(`${path}: the baseline is not a regular file`);
     if (info.size > MAX_BASELINE_BYTES) {
       throw new UsageError(`${path}: ${info.size} bytes is larger than the limit of ${MAX_BASELINE_BYTES} (256 MiB) for a baseline`);
     }
-    text = await readFile(path, 'utf8');
+    text = await lazyBuiltin.fsPromises().readFile(path, 'utf8');
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`${path}: cannot read the baseline (${(error as NodeJS.ErrnoException).code ?? String(error)})`);

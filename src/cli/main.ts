@@ -6,7 +6,6 @@ import { DEFAULT_MAX_HOPS, toProbeOptions } from './probe-options.js';
 import { DEFAULT_PORTS } from './ports.js';
 import { runServeCommand, SERVE_COMMAND } from './serve-command.js';
 import { VERSION } from '../version.js';
-import { runAnalyze } from '../analyze/command.js';
 
 const EPILOGUE = `Exit codes: 0 the probe ran; 1 an expectation failed (or --fail-on-change saw a change); 2 bad input; 3 cannot probe here (no raw-socket privilege, no route); 130 interrupted (Ctrl-C); 70 internal error.
 Needs root or CAP_NET_RAW for raw sockets.`;
@@ -82,6 +81,8 @@ export async function main(args: readonly string[], io: CommandIo): Promise<Exit
     if ((parsed.argv._ as unknown[] | undefined)?.[0] === 'analyze') {
       const format = parsed.argv.json === true ? 'json' : (parsed.argv.format ?? 'table');
       if (format !== 'table' && format !== 'json') throw new UsageError(`analyze: --format must be table or json (got ${String(format)})`);
+      // Loaded only for this command: the capture readers are a third of the CLI.
+      const { runAnalyze } = await import('../analyze/command.js');
       return await runAnalyze(String(parsed.argv.file), { format }, io);
     }
     const options = toProbeOptions({

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { lazyBuiltin } from '../lazy-builtin.js';
 import { performance } from 'node:perf_hooks';
 import { TtlProbeError } from '../errors.js';
 import { formatPrometheus } from '../report/prometheus.js';
@@ -93,7 +94,7 @@ export function createExporter(config: ExporterConfig): Exporter {
   const inFlight = new Set<{ controller: AbortController; done: Promise<void> }>();
   let shuttingDown = false;
 
-  const server = createServer({
+  const server = lazyBuiltin.http().createServer({
     requestTimeout: limits.requestTimeoutMs,
     headersTimeout: limits.headersTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
