@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
 import { classifyIPv4, parseIPv4 } from '../packet/address.js';
 import { UsageError } from '../errors.js';
@@ -34,7 +33,8 @@ export function unprobeableReason(address: string): string | null {
 /** Resolver signature, injectable for tests. Returns IPv4 and IPv6 addresses. */
 export type Resolver = (name: string) => Promise<{ address: string; family: number }[]>;
 
-const systemResolver: Resolver = (name) => lookup(name, { all: true, verbatim: true });
+// node:dns/promises is loaded only when a name (not an address) is given.
+const systemResolver: Resolver = (name) => process.getBuiltinModule('node:dns/promises').lookup(name, { all: true, verbatim: true });
 
 /**
  * Turns one user-given target into the address to probe: IPv4 literals as

@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseIPv4 } from '../packet/address.js';
 import type { ObservedReply, PortObservation, TargetObservation } from '../infer/observation.js';

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { buildTargetReport } from '../infer/target-report.js';
 import { REPORT_SCHEMA, type Report } from '../report/model.js';
 import { traceTarget } from '../trace/tracer.js';

@@ -1,6 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { lazyBuiltin } from '../lazy-builtin.js';
-import { performance } from 'node:perf_hooks';
 import { TtlProbeError } from '../errors.js';
 import { formatPrometheus } from '../report/prometheus.js';
 import { probeReport, type ProbeOutcome, type ProbeRequest } from '../scan/probe-report.js';

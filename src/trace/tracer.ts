@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseIPv4 } from '../packet/address.js';
 import { buildSyn } from '../probe/tcp-syn.js';

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import raw, { type Socket } from 'raw-socket';
 import { EnvironmentError } from '../errors.js';
 import { routeSource } from './route.js';
