@@ -35,13 +35,26 @@ process.on('SIGINT', () => {
   else process.exit(130);
 });
 
-// A closed pipe (ttl-probe ... | head) ends the run quietly instead of with a stack trace.
+// A closed pipe (ttl-probe ... | head): no stack trace; the rest of the output is dropped and the run
+// ends with its own exit code (an unmet --expect still exits 1 under set -o pipefail).
+let stdoutClosed = false;
 process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
+  if (error.code !== 'EPIPE') throw error;
+  stdoutClosed = true;
 });
 // stdout resolves once the pipe has taken the text, so large reports stream instead of piling up.
-const writeOut = (text) => new Promise((resolve) => (process.stdout.write(text) ? resolve() : process.stdout.once('drain', resolve)));
+const writeOut = (text) =>
+  new Promise((resolve) => {
+    if (stdoutClosed) return resolve();
+    if (process.stdout.write(text)) return resolve();
+    const done = () => {
+      process.stdout.off('drain', done);
+      process.stdout.off('error', done);
+      resolve();
+    };
+    process.stdout.once('drain', done);
+    process.stdout.once('error', done);
+  });
 
 main(process.argv.slice(2), {
   stdout: writeOut,

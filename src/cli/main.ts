@@ -30,7 +30,7 @@ function buildParser(): Argv {
         .option('timeout', { type: 'string', describe: `longest wait for one reply, in ms; the wait adapts to the measured round trip below it (default ${DEFAULT_SCAN_OPTIONS.timeoutMs})` })
         .option('rate', { type: 'string', describe: `packets per second at most, all targets together (default ${DEFAULT_SCAN_OPTIONS.rate})` })
         .option('targets', { type: 'string', describe: 'an audit file (JSON or YAML) of targets with their ports and expectations' })
-        .option('expect', { type: 'string', array: true, describe: 'PORT=STATE[@BY], repeatable or comma-joined: exit 1 unless it holds (e.g. 22=closed@middlebox,443=open@host)' })
+        .option('expect', { type: 'string', describe: 'PORT=STATE[@BY], repeatable or comma-joined: exit 1 unless it holds (e.g. 22=closed@middlebox,443=open@host)' })
         .option('format', { type: 'string', describe: 'table, json, ndjson, junit or prometheus (default table)' })
         .option('json', { type: 'boolean', describe: 'short for --format json (schema ttl-probe/1)' })
         .option('baseline', { type: 'string', describe: 'an earlier --json report: say what changed per port' })

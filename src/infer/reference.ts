@@ -29,7 +29,8 @@ export function chooseReference(
   return { source: 'none', distance: null };
 }
 
-function mostCommon(values: readonly number[]): number {
+/** The most common value; on a tie the larger (the farther distance). */
+export function mostCommon(values: readonly number[]): number {
   const counts = new Map<number, number>();
   for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
   let best = values[0] ?? 0;

@@ -1,7 +1,7 @@
 import { icmpDescription } from '../packet/icmp.js';
 import type { EchoReport, PortReport, ReplyReport, TargetReport } from '../report/model.js';
 import type { ObservedReply, TargetObservation } from './observation.js';
-import { chooseReference } from './reference.js';
+import { chooseReference, mostCommon } from './reference.js';
 import { readTtl, hopOf } from './ttl.js';
 import { answeredByOf, explain, stateOf } from './verdict.js';
 
@@ -31,10 +31,9 @@ function echoReport(observation: TargetObservation): EchoReport {
     return { sent: observation.echo.sent, received: 0, ttl: null, initialTtl: null, distance: null, rttMs: null };
   }
   // The most common TTL stands for all replies; rtt is the median.
-  const counts = new Map<number, number>();
-  for (const reply of replies) counts.set(reply.ttl, (counts.get(reply.ttl) ?? 0) + 1);
-  let ttl = replies[0]!.ttl;
-  for (const [value, count] of counts) if (count > (counts.get(ttl) ?? 0)) ttl = value;
+  // The TTL shown is one of those at the distance the reference takes (same tie rule), so the echo line and the host line agree.
+  const distance = mostCommon(replies.map((reply) => readTtl(reply.ttl).distance));
+  const ttl = replies.find((reply) => readTtl(reply.ttl).distance === distance)!.ttl;
   const rtts = replies.map((reply) => reply.rttMs).sort((a, b) => a - b);
   const reading = readTtl(ttl);
   return {

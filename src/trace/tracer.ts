@@ -30,6 +30,11 @@ interface Tracked extends TraceOutcome {
 
 const keyOf = (port: number, ttl: number): string => `${port}/${ttl}`;
 
+/** Waits `ms`, or less when the run is aborted (Ctrl-C must not wait for a router's refill or the pacing). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return sleep(ms, undefined, { signal }).catch(() => undefined);
+}
+
 /**
  * Traces one target after its plain probe: sends the planned TTL-limited
  * SYNs (tag = TTL, so each reply names its probe while the flow stays the
@@ -106,20 +111,20 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
         const now = performance.now();
         const wake = budget.nextAvailableAt(hop, now);
         if (wake <= now) break;
-        await sleep(wake - now);
+        await pause(wake - now, options.signal);
       }
       if (aborted()) break;
       for (const probe of batch) {
         send(probe, attempt);
         sent.push(outcomes.get(keyOf(probe.port, probe.ttl))!);
       }
-      if (interval >= 1) await sleep(interval * batch.length);
-      else if (sentCount % Math.max(1, Math.floor(1 / interval)) < batch.length) await sleep(1);
+      if (interval >= 1) await pause(interval * batch.length, options.signal);
+      else if (sentCount % Math.max(1, Math.floor(1 / interval)) < batch.length) await pause(1, options.signal);
     }
     const lastSend = performance.now();
     while (!aborted() && performance.now() - lastSend < options.timeoutMs) {
       if (sent.every((outcome) => outcome.answeredAttempts.has(attempt) || outcome.reply !== null)) break;
-      await sleep(5);
+      await pause(5, options.signal);
     }
     const roundEnd = performance.now();
     for (const outcome of sent) {

@@ -22,6 +22,11 @@ if (assertLabAvailable(t)) {
       const met = await cli(lab, ['198.18.4.2', '--expect', '22=closed@middlebox,443=open@host', '--expect', '80=closed@host']);
       t.equal(met.code, 0, met.stderr);
       t.match(met.stdout, /ok\s+22: closed@middlebox \(hop 2\) as expected/);
+      const before = await cli(lab, ['--expect', '22=closed@middlebox', '198.18.4.2', '--expect', '443=open@host']);
+      t.equal(before.code, 0, `--expect before the host does not swallow it: ${before.stderr}`);
+      const piped = await lab.execInClient('bash', ['-c', `set -o pipefail; ${process.execPath} ${CLI} 198.18.4.2 -p 1-3000 --expect 22=closed@host | head -1`]);
+      t.equal(piped.code, 1, 'a closed pipe keeps the exit code of the unmet expectation');
+      t.equal(piped.stderr, '', 'and no stack trace');
       const unmet = await cli(lab, ['198.18.4.2', '--expect', '22=closed@host,443=open@host']);
       t.equal(unmet.code, 1);
       t.match(unmet.stdout, /FAIL\s+22: expected closed@host, saw closed@middlebox \(hop 2\)/);

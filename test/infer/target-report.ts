@@ -33,6 +33,12 @@ t.test('the article case', async (t) => {
   t.equal(report.ignored, 2);
 });
 
+t.test('echo replies tied between two distances: the echo line shows the one the reference takes', async (t) => {
+  const report = buildTargetReport({ ...article, echo: { sent: 2, replies: [{ ttl: 63, rttMs: 1 }, { ttl: 61, rttMs: 1 }] } });
+  t.same(report.reference, { source: 'echo', distance: 3, hop: 4 });
+  t.match(report.echo, { ttl: 61, distance: 3 });
+});
+
 t.test('no echo: the farthest SYN-ACK is the reference', async (t) => {
   const report = buildTargetReport({ ...article, echo: { sent: 3, replies: [] } });
   t.same(report.echo, { sent: 3, received: 0, ttl: null, initialTtl: null, distance: null, rttMs: null });
