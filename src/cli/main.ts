@@ -52,6 +52,19 @@ function buildParser(): Argv {
     .exitProcess(false);
 }
 
+/** Switches: yargs would read `--trace=foo` as false and go on; a typo must not silently change a run. */
+const SWITCHES = new Set(['trace', 'json', 'yes', 'fail-on-change', 'debug', 'help', 'version']);
+
+function checkSwitchValues(args: readonly string[]): void {
+  for (const arg of args) {
+    if (arg === '--') return;
+    const match = /^--([a-z-]+)=(.*)$/s.exec(arg);
+    if (match && SWITCHES.has(match[1]!) && match[2] !== 'true' && match[2] !== 'false') {
+      throw new UsageError(`--${match[1]} takes no value (got "${match[2]}")`);
+    }
+  }
+}
+
 type Parsed = { kind: 'output'; text: string } | { kind: 'args'; argv: Record<string, unknown> };
 
 function parse(args: readonly string[]): Parsed {
@@ -72,6 +85,7 @@ function parse(args: readonly string[]): Parsed {
 export async function main(args: readonly string[], io: CommandIo): Promise<ExitCodeValue> {
   const debug = args.includes('--debug');
   try {
+    checkSwitchValues(args);
     const parsed = parse(args);
     if (parsed.kind === 'output') {
       io.stdout(`${parsed.text}\n`);

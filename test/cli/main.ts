@@ -21,6 +21,7 @@ if (assertLabAvailable(t)) {
       [['198.18.4.2', '--frobnicate'], 'ttl-probe: Unknown argument: frobnicate (see ttl-probe --help)'],
       [['198.18.4.2', '--timeout', '-5'], 'ttl-probe: --timeout must be between 1 and 60000, got -5 (see ttl-probe --help)'],
       [['198.18.4.2', '--timeout', 'soon'], 'ttl-probe: --timeout must be a number, got "soon" (see ttl-probe --help)'],
+      [['198.18.4.2', '--trace=foo'], 'ttl-probe: --trace takes no value (got "foo") (see ttl-probe --help)'],
       [['198.18.4.2', '--tries', '0'], 'ttl-probe: --tries must be between 1 and 20, got 0 (see ttl-probe --help)'],
       [['255.255.255.255'], 'ttl-probe: 255.255.255.255 is the broadcast address and cannot be probed (see ttl-probe --help)'],
       [['239.1.2.3'], 'ttl-probe: 239.1.2.3 is a multicast address (224.0.0.0/4) and cannot be probed (see ttl-probe --help)'],
