@@ -42,6 +42,24 @@ export class FlowTable {
     this.freeCount = capacity;
   }
 
+  /** The last key computed by canonicalKey (fields, not a returned object: this is the per-packet path). */
+  private keyFirst = 0;
+  private keySecond = 0;
+  private keyPorts = 0;
+
+  /** One key for both directions of a connection: the endpoint with the lower port (then address) first. */
+  private canonicalKey(source: number, sourcePort: number, destination: number, destinationPort: number): void {
+    if (sourcePort < destinationPort || (sourcePort === destinationPort && source <= destination)) {
+      this.keyFirst = source;
+      this.keySecond = destination;
+      this.keyPorts = ((sourcePort << 16) | destinationPort) >>> 0;
+    } else {
+      this.keyFirst = destination;
+      this.keySecond = source;
+      this.keyPorts = ((destinationPort << 16) | sourcePort) >>> 0;
+    }
+  }
+
   private static hash(first: number, second: number, ports: number): number {
     let h = Math.imul(first ^ 0x9e3779b9, 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13) ^ second, 0xc2b2ae35);
@@ -54,18 +72,8 @@ export class FlowTable {
    * in either direction, or -1. Addresses are unsigned 32-bit values.
    */
   find(source: number, sourcePort: number, destination: number, destinationPort: number): number {
-    let first: number;
-    let second: number;
-    let ports: number;
-    if (sourcePort < destinationPort || (sourcePort === destinationPort && source <= destination)) {
-      first = source;
-      second = destination;
-      ports = ((sourcePort << 16) | destinationPort) >>> 0;
-    } else {
-      first = destination;
-      second = source;
-      ports = ((destinationPort << 16) | sourcePort) >>> 0;
-    }
+    this.canonicalKey(source, sourcePort, destination, destinationPort);
+    const { keyFirst: first, keySecond: second, keyPorts: ports } = this;
     const mask = this.mask;
     const slots = this.slots;
     for (let slot = FlowTable.hash(first, second, ports) & mask; ; slot = (slot + 1) & mask) {
@@ -80,18 +88,8 @@ export class FlowTable {
   insert(source: number, sourcePort: number, destination: number, destinationPort: number): number {
     if (this.freeCount === 0) return -1;
     const index = this.free[--this.freeCount]!;
-    let first: number;
-    let second: number;
-    let ports: number;
-    if (sourcePort < destinationPort || (sourcePort === destinationPort && source <= destination)) {
-      first = source;
-      second = destination;
-      ports = ((sourcePort << 16) | destinationPort) >>> 0;
-    } else {
-      first = destination;
-      second = source;
-      ports = ((destinationPort << 16) | sourcePort) >>> 0;
-    }
+    this.canonicalKey(source, sourcePort, destination, destinationPort);
+    const { keyFirst: first, keySecond: second, keyPorts: ports } = this;
     this.firstAddress[index] = first;
     this.secondAddress[index] = second;
     this.ports[index] = ports;
