@@ -4,6 +4,8 @@
 import { build } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
 const root = new URL('..', import.meta.url);
@@ -53,6 +55,7 @@ const lazyModules = {
   },
 };
 
+const yargsShimFromDist = relative(new URL('dist', root).pathname, fileURLToPath(new URL('lib/platform-shims/esm.mjs', import.meta.resolve('yargs'))));
 await build({
   plugins: [lazyModules],
   entryPoints: [new URL('dist/src/cli/main.js', root).pathname],
@@ -65,9 +68,13 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   external: ['raw-socket'],
-  // yargs' ESM build asks import.meta.url for its own location (locales); give it the bundle's.
+  // yargs' ESM build asks import.meta.url for its own location: its locales sit beside it, and the
+  // folder above node_modules is where it looks for package.json to guess the version. Given the
+  // bundle's own location, that guess walked up from the working directory (a directory read per
+  // level, then a failed assertion formatted by node:assert: ~2 ms of every run). So it gets the
+  // location of its platform shim, relative to the bundle as installed at build time.
   define: { 'import.meta.url': '__bundleUrl' },
-  banner: { js: "var __bundleUrl=require('url').pathToFileURL(__filename).href;" },
+  banner: { js: `var __bundleUrl=require('url').pathToFileURL(require('path').join(__dirname,${JSON.stringify(yargsShimFromDist)})).href;` },
 });
 
 // Compile and exercise the parts every run uses (argument parsing, errors, report formatting), then

@@ -6,6 +6,7 @@ import { DEFAULT_MAX_HOPS, toProbeOptions } from './probe-options.js';
 import { DEFAULT_PORTS } from './ports.js';
 import { runServeCommand, SERVE_COMMAND } from './serve-command.js';
 import { VERSION } from '../version.js';
+import { mark } from '../timing.js';
 
 const EPILOGUE = `Exit codes: 0 the probe ran; 1 an expectation failed (or --fail-on-change saw a change); 2 bad input; 3 cannot probe here (no raw-socket privilege, no route); 130 interrupted (Ctrl-C); 70 internal error.
 Needs root or CAP_NET_RAW for raw sockets.`;
@@ -86,7 +87,9 @@ export async function main(args: readonly string[], io: CommandIo): Promise<Exit
   const debug = args.includes('--debug');
   try {
     checkSwitchValues(args);
+    mark('main');
     const parsed = parse(args);
+    mark('arguments parsed');
     if (parsed.kind === 'output') {
       io.stdout(`${parsed.text}\n`);
       return ExitCode.OK;
@@ -118,6 +121,7 @@ export async function main(args: readonly string[], io: CommandIo): Promise<Exit
       user: parsed.argv.user,
       sourcePort: parsed.argv.sourcePort,
     });
+    mark('options checked');
     return await runProbe(options, io);
   } catch (error) {
     if (error instanceof TtlProbeError) {

@@ -19,6 +19,7 @@ import { writeChunks } from './output.js';
 import type { ProbeOptions } from './probe-options.js';
 import { createProgressBar, wantsProgress } from './progress.js';
 import { resolveTarget, type ResolvedTarget } from './targets.js';
+import { mark } from '../timing.js';
 
 /** Name lookups run at once, at most. */
 const RESOLVE_CONCURRENCY = 8;
@@ -73,7 +74,9 @@ export async function runProbe(options: ProbeOptions, io: CommandIo): Promise<Ex
   // Raw sockets first, then privileges go, before any file, name lookup or reply is parsed.
   const transport = (io.openTransport ?? openRawTransport)();
   try {
+    mark('sockets open');
     (io.dropPrivileges ?? dropPrivileges)(options.user);
+    mark('privileges dropped');
     return await probeWithTransport(options, io, transport);
   } finally {
     transport.close();
@@ -87,6 +90,7 @@ async function probeWithTransport(options: ProbeOptions, io: CommandIo, transpor
     throw new UsageError(`this run would probe ${probes} ports (more than ${MAX_PROBES_WITHOUT_YES}): add --yes if that is intended`);
   }
   const resolved = await resolveTargets(jobs.map((job) => job.target));
+  mark('targets resolved');
   const baseline = options.baseline === null ? null : await loadBaseline(options.baseline);
   const progress =
     io.terminal && wantsProgress({ stderrIsTTY: true, stdoutIsTTY: io.terminal.stdoutIsTTY, json: options.format === 'json', probes })
@@ -110,10 +114,12 @@ async function probeWithTransport(options: ProbeOptions, io: CommandIo, transpor
   } finally {
     progress?.finish();
   }
+  mark('report built');
   const { report } = outcome;
   const expectations: ReportExpectations = report.targets.map((target, index) => evaluateExpectations(target, jobs[index]!.expectations));
   const comparison = baseline === null ? null : compareWithBaseline(baseline, report);
   await writeReport(io, options.format, report, expectations, comparison, outcome.durationSeconds);
+  mark('report written');
   if (outcome.sendErrors > 0) io.stderr(`ttl-probe: warning: the kernel refused ${outcome.sendErrors} probe(s) (a local firewall?)\n`);
   if (report.interrupted) return ExitCode.INTERRUPTED;
   if (!allMet(expectations)) return ExitCode.EXPECTATION_FAILED;

@@ -9,6 +9,7 @@ import type { Transport } from '../transport/transport.js';
 import { classifyReply, type ProbedTarget } from './classify-reply.js';
 import { createCongestionWindow } from './congestion.js';
 import { createRttEstimator } from './rtt.js';
+import { mark } from '../timing.js';
 
 /** How one run probes. */
 export interface ScanOptions {
@@ -142,6 +143,7 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
       ignored: 0,
     });
   }
+  mark('scan: sources found');
   const states = [...byAddress.values()];
   const context = { key, echoIdentifier, targets: byAddress, sentTtl: options.ttl };
 
@@ -235,6 +237,8 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
 
   const totalPorts = states.reduce((sum, state) => sum + state.ports.size, 0);
   let portsDone = 0;
+  let allSentMarked = false;
+  mark('scan: first send');
   let lastProgress = 0;
   while (!aborted()) {
     const now = performance.now();
@@ -290,9 +294,14 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
     const portsPending = queueHead < queue.length || inFlight > 0;
     const echoesPending = states.some((s) => s.echoSentAt.size > 0) && now < lastEchoAt + timeout;
     if (!portsPending && !echoesPending) break;
+    if (queueHead === queue.length && !allSentMarked) {
+      allSentMarked = true;
+      mark('scan: all sent');
+    }
     await sleep(1);
   }
 
+  mark('scan: done');
   return {
     session: {
       key,

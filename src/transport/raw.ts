@@ -15,6 +15,51 @@ interface NativeHandle {
   send(buffer: Buffer, offset: number, length: number, address: string, done: (bytes: number) => void): void;
 }
 
+/**
+ * The parts of raw-socket's native handle and socket the draining receive uses:
+ * recv() is one non-blocking recvfrom() into `buffer` (throws on EAGAIN), and
+ * the handle emits 'recvReady' when the descriptor is readable.
+ */
+interface NativeReceiver {
+  recv(buffer: Buffer, done: (buffer: Buffer, bytes: number) => void): void;
+  on(event: 'recvReady', listener: () => void): void;
+  removeAllListeners(event: 'recvReady'): void;
+}
+
+/** raw-socket throws strerror(errno) text; this is EAGAIN/EWOULDBLOCK's. */
+const WOULD_BLOCK = /temporarily unavailable|would block/i;
+
+/** Packets read per readiness event at most, so a flood cannot starve the engine's loop. */
+const RECEIVE_BATCH = 256;
+
+/**
+ * Replaces raw-socket's receive path, which reads one packet per readiness
+ * event (a trip through the event loop and epoll per reply), with one that
+ * reads until the socket is empty or RECEIVE_BATCH packets have been read.
+ * Returns false, leaving raw-socket's own path, when the handle lacks the
+ * methods (another raw-socket version).
+ */
+function drainOnReadable(socket: Socket, deliver: (packet: Buffer) => void): boolean {
+  const handle = (socket as unknown as { wrap?: Partial<NativeReceiver> }).wrap;
+  const buffer = (socket as unknown as { buffer?: unknown }).buffer;
+  if (typeof handle?.recv !== 'function' || typeof handle.on !== 'function' || typeof handle.removeAllListeners !== 'function' || !Buffer.isBuffer(buffer)) return false;
+  const receiver = handle as NativeReceiver;
+  const received = (filled: Buffer, bytes: number): void => deliver(filled.subarray(0, bytes));
+  receiver.removeAllListeners('recvReady');
+  receiver.on('recvReady', () => {
+    for (let i = 0; i < RECEIVE_BATCH; i++) {
+      try {
+        receiver.recv(buffer, received);
+      } catch (error) {
+        // EAGAIN: empty until the next readiness event. Anything else is what raw-socket reports.
+        if (!WOULD_BLOCK.test((error as Error).message)) socket.emit('error', error);
+        return;
+      }
+    }
+  });
+  return true;
+}
+
 const ignoreBytes = (): void => {};
 
 /**
@@ -67,7 +112,8 @@ export function openRawTransport(): Transport {
   let packetListener: (packet: Buffer, receivedAt: number) => void = () => {};
   let errorListener: (error: Error, destination: string) => void = () => {};
   for (const socket of sockets) {
-    socket.on('message', (buffer) => packetListener(buffer, performance.now()));
+    const deliver = (buffer: Buffer): void => packetListener(buffer, performance.now());
+    if (!drainOnReadable(socket, deliver)) socket.on('message', deliver);
     socket.on('error', (error) => errorListener(error, ''));
   }
   return {
