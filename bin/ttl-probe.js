@@ -3,7 +3,7 @@
 // wires the process (argv, stdio, signals) to it and sets the exit code. CommonJS (bin/package.json):
 // the ESM loader alone costs a short run more time than the probe itself.
 'use strict';
-const { readFileSync } = require('node:fs');
+const { fstatSync, readFileSync, writeSync } = require('node:fs');
 const { join } = require('node:path');
 const vm = require('node:vm');
 
@@ -36,32 +36,66 @@ process.on('SIGINT', () => {
   else process.exit(130);
 });
 
+// The report goes out with plain synchronous writes to fd 1: creating process.stdout would load the
+// stream, pipe or tty machinery (node:net among it), several ms of a short run. A write that would
+// block (a non-blocking pipe that is full) hands the rest to process.stdout, which waits for 'drain'.
 // A closed pipe (ttl-probe ... | head): no stack trace; the rest of the output is dropped and the run
 // ends with its own exit code (an unmet --expect still exits 1 under set -o pipefail).
 let stdoutClosed = false;
-process.stdout.on('error', (error) => {
-  if (error.code !== 'EPIPE') throw error;
-  stdoutClosed = true;
-});
-// stdout resolves once the pipe has taken the text, so large reports stream instead of piling up.
-const writeOut = (text) =>
-  new Promise((resolve) => {
-    if (stdoutClosed) return resolve();
-    if (process.stdout.write(text)) return resolve();
+let stdoutStream = null;
+function streamWrite(chunk) {
+  if (stdoutStream === null) {
+    stdoutStream = process.stdout;
+    stdoutStream.on('error', (error) => {
+      if (error.code !== 'EPIPE') throw error;
+      stdoutClosed = true;
+    });
+  }
+  const stream = stdoutStream;
+  return new Promise((resolve) => {
+    if (stdoutClosed || stream.write(chunk)) return resolve();
     const done = () => {
-      process.stdout.off('drain', done);
-      process.stdout.off('error', done);
+      stream.off('drain', done);
+      stream.off('error', done);
       resolve();
     };
-    process.stdout.once('drain', done);
-    process.stdout.once('error', done);
+    stream.once('drain', done);
+    stream.once('error', done);
   });
+}
+// Resolves once the text is written (or handed to the stream and drained), so large reports stream
+// instead of piling up in memory.
+function writeOut(text) {
+  if (stdoutClosed) return Promise.resolve();
+  if (stdoutStream !== null) return streamWrite(text);
+  const bytes = Buffer.from(text);
+  let offset = 0;
+  try {
+    while (offset < bytes.length) offset += writeSync(1, bytes, offset);
+  } catch (error) {
+    if (error.code === 'EPIPE') stdoutClosed = true;
+    else if (error.code === 'EAGAIN') return streamWrite(bytes.subarray(offset));
+    else throw error;
+  }
+  return Promise.resolve();
+}
+
+// Only a character device can be a terminal: checking that first spares pipes and files the tty
+// module. (/dev/null is a character device too; process.stderr.isTTY then decides.)
+const isCharacterDevice = (fd) => {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return false;
+  }
+};
+const stderrIsTerminal = isCharacterDevice(2) && process.stderr.isTTY === true;
 
 main(process.argv.slice(2), {
   stdout: writeOut,
   stderr: (text) => process.stderr.write(text),
   signal: controller.signal,
-  terminal: process.stderr.isTTY ? { stderr: process.stderr, stdoutIsTTY: process.stdout.isTTY === true } : undefined,
+  terminal: stderrIsTerminal ? { stderr: process.stderr, stdoutIsTTY: isCharacterDevice(1) && process.stdout.isTTY === true } : undefined,
 }).then((exitCode) => {
   process.exitCode = exitCode;
 });

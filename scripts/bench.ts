@@ -23,11 +23,30 @@ interface Timed {
   code: number | null;
 }
 
+/**
+ * Every command runs with the environment `sudo` gives it (env_reset: a fixed PATH, HOME, TERM, LANG and
+ * the SUDO_* variables), as `sudo ttl-probe ...` and `sudo nmap ...` run. Inheriting this shell's
+ * environment instead would time something no user runs: some machines (this one among them) set
+ * NODE_EXTRA_CA_CERTS, which makes every node process parse a CA bundle at start-up (~40 ms here),
+ * and sudo strips it.
+ */
+const SUDO_ENV: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries({
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: '/root',
+    TERM: process.env.TERM,
+    LANG: process.env.LANG,
+    SUDO_USER: process.env.SUDO_USER,
+    SUDO_UID: process.env.SUDO_UID,
+    SUDO_GID: process.env.SUDO_GID,
+  }).filter(([, value]) => value !== undefined),
+);
+
 /** Runs a command in the client namespace; wall time from spawn to exit, peak RSS from /proc (VmHWM). */
 function timed(lab: Lab, command: string, args: string[]): Promise<Timed> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn('ip', ['netns', 'exec', lab.clientNs, command, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('ip', ['netns', 'exec', lab.clientNs, command, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: SUDO_ENV });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     let peak = 0;

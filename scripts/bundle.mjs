@@ -4,7 +4,7 @@
 import { build } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
@@ -46,6 +46,15 @@ const lazyModules = {
         resolveDir: new URL('.', root).pathname,
         loader: 'js',
       };
+    });
+    // yargs' platform shim reads process.stdout.columns when it is loaded, which creates the stdout
+    // stream (and loads node:net or node:tty with it) in every run; the launcher writes the report
+    // with plain file writes and needs none of that. Read it when yargs asks for it instead.
+    build.onLoad({ filter: /yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, (args) => {
+      const eager = "stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null";
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes(eager)) throw new Error(`bundle: yargs' platform shim changed (${args.path}); revisit the stdColumns patch`);
+      return { contents: source.replace(eager, "get stdColumns() { return typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null }"), loader: 'js', resolveDir: dirname(args.path) };
     });
     build.onResolve({ filter: /^assert$/ }, () => ({ path: 'assert', namespace: 'lazy-assert' }));
     build.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({

@@ -11,7 +11,8 @@ import { mark } from '../timing.js';
 const EPILOGUE = `Exit codes: 0 the probe ran; 1 an expectation failed (or --fail-on-change saw a change); 2 bad input; 3 cannot probe here (no raw-socket privilege, no route); 130 interrupted (Ctrl-C); 70 internal error.
 Needs root or CAP_NET_RAW for raw sockets.`;
 
-function buildParser(): Argv {
+/** `width`: the column help text wraps at. */
+function buildParser(width: number): Argv {
   return yargs()
     .scriptName('ttl-probe')
     .usage('$0 <target...> [-p PORTS]\n\nSends ICMP echoes and TCP SYNs, infers each reply\'s initial TTL and distance, and tells per port whether the host or a device on the path answered.')
@@ -49,7 +50,7 @@ function buildParser(): Argv {
     .help()
     .alias('h', 'help')
     .version(VERSION)
-    .wrap(Math.min(100, process.stdout.columns || 100))
+    .wrap(width)
     .exitProcess(false);
 }
 
@@ -68,14 +69,25 @@ function checkSwitchValues(args: readonly string[]): void {
 
 type Parsed = { kind: 'output'; text: string } | { kind: 'args'; argv: Record<string, unknown> };
 
-function parse(args: readonly string[]): Parsed {
+function parseWith(args: readonly string[], width: number): Parsed {
   let parsed: Parsed | undefined;
-  buildParser().parse([...args], {}, (error, argv, output) => {
+  buildParser(width).parse([...args], {}, (error, argv, output) => {
     if (error) throw new UsageError(error.message.split('\n')[0] ?? 'invalid arguments');
     parsed = output ? { kind: 'output', text: output } : { kind: 'args', argv: argv as Record<string, unknown> };
   });
   if (!parsed) throw new UsageError('invalid arguments');
   return parsed;
+}
+
+const HELP_WIDTH = 100;
+
+function parse(args: readonly string[]): Parsed {
+  const parsed = parseWith(args, HELP_WIDTH);
+  if (parsed.kind === 'args') return parsed;
+  // Help or version: only now ask the terminal's width. Asking creates the stdout stream, which a
+  // probe run never needs (the launcher writes reports with plain file writes).
+  const columns = process.stdout.columns;
+  return columns && columns < HELP_WIDTH ? parseWith(args, columns) : parsed;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../random.js';
 
 /**
  * Keyed 32-bit cookies (HalfSipHash-2-4) that let a reply prove it answers a

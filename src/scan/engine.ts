@@ -1,5 +1,4 @@
-import { randomInt } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { randomInt } from '../random.js';
 import { parseIPv4 } from '../packet/address.js';
 import type { ObservedReply, PortObservation, TargetObservation } from '../infer/observation.js';
 import { newCookieKey, type CookieKey } from '../probe/cookie.js';
@@ -149,6 +148,27 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
 
   let inFlight = 0;
   let sendErrors = 0;
+  // The loop below sleeps up to 1 ms between rounds; a reply that frees a slot in the window (or
+  // is the last one awaited) wakes it at once, after the rest of the batch the socket delivered:
+  // sending is clocked by replies as in TCP, not by the timer.
+  let wakeLoop: (() => void) | null = null;
+  const nudge = (): void => {
+    const wake = wakeLoop;
+    if (wake === null) return;
+    wakeLoop = null;
+    setImmediate(wake);
+  };
+  const nextRound = (): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        wakeLoop = null;
+        resolve();
+      }, 1);
+      wakeLoop = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   transport.onSendError(() => {
     sendErrors++;
   });
@@ -165,6 +185,7 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
         const rttMs = receivedAt - sentAt;
         rtt.sample(rttMs);
         event.target.echoReplies.push({ ttl: event.ttl, rttMs });
+        nudge();
         return;
       }
       case 'port': {
@@ -183,6 +204,7 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
           progress.outstanding = false;
           inFlight--;
         }
+        nudge();
         return;
       }
       default:
@@ -298,7 +320,7 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
       allSentMarked = true;
       mark('scan: all sent');
     }
-    await sleep(1);
+    await nextRound();
   }
 
   mark('scan: done');
