@@ -25,7 +25,7 @@ function loadCli() {
   return module.exports;
 }
 
-if (process.env.TTL_PROBE_TIMING === '1') process.stderr.write(`ttl-probe timing: ${performance.now().toFixed(1)} ms launcher\n`);
+if (process.env.TTL_PROBE_TIMING === '1') writeSync(2, `ttl-probe timing: ${(process.uptime() * 1000).toFixed(1)} ms launcher\n`);
 const { main } = loadCli();
 const controller = new AbortController();
 let interrupts = 0;

@@ -56,9 +56,21 @@ const lazyModules = {
       if (!source.includes(eager)) throw new Error(`bundle: yargs' platform shim changed (${args.path}); revisit the stdColumns patch`);
       return { contents: source.replace(eager, "get stdColumns() { return typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null }"), loader: 'js', resolveDir: dirname(args.path) };
     });
+    // The yargs factory calls .version() with no argument on every instance, which looks for a
+    // package.json to read the version from (a stat, a directory listing, a read, a JSON.parse);
+    // src/cli/main.ts always sets .version(VERSION) itself, so that look-up is skipped.
+    build.onLoad({ filter: /yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const patched = source.replace(/yargs\.help\(\);\s*yargs\.version\(\);/, 'yargs.help();');
+      if (patched === source) throw new Error(`bundle: yargs' factory changed (${args.path}); revisit the version() patch`);
+      return { contents: patched, loader: 'js', resolveDir: dirname(args.path) };
+    });
     build.onResolve({ filter: /^assert$/ }, () => ({ path: 'assert', namespace: 'lazy-assert' }));
     build.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({
-      contents: "let real; const load = () => (real ??= require('node:assert')); module.exports = { notStrictEqual: (...a) => load().notStrictEqual(...a), strictEqual: (...a) => load().strictEqual(...a) };",
+      // yargs asserts on every run; the comparison (Object.is, as node:assert's strict checks) is
+      // made here, and node:assert loads only to throw its own AssertionError when one fails.
+      contents:
+        "let real; const load = () => (real ??= require('node:assert')); module.exports = { notStrictEqual: (a, b, m) => { if (Object.is(a, b)) load().notStrictEqual(a, b, m); }, strictEqual: (a, b, m) => { if (!Object.is(a, b)) load().strictEqual(a, b, m); } };",
       loader: 'js',
     }));
   },
@@ -77,11 +89,9 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   external: ['raw-socket'],
-  // yargs' ESM build asks import.meta.url for its own location: its locales sit beside it, and the
-  // folder above node_modules is where it looks for package.json to guess the version. Given the
-  // bundle's own location, that guess walked up from the working directory (a directory read per
-  // level, then a failed assertion formatted by node:assert: ~2 ms of every run). So it gets the
-  // location of its platform shim, relative to the bundle as installed at build time.
+  // yargs' ESM build asks import.meta.url for its own location: its locales sit beside it (read for
+  // the first message). So it gets the location of its platform shim, relative to the bundle as
+  // installed at build time, not the bundle's own.
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: `var __bundleUrl=require('url').pathToFileURL(require('path').join(__dirname,${JSON.stringify(yargsShimFromDist)})).href;` },
 });
@@ -154,7 +164,7 @@ function fakeNetwork() {
         reply[32] = 0x50;
         reply[33] = port === 443 ? 0x12 : 0x14;
       }
-      setImmediate(() => listener(reply, performance.now()));
+      setImmediate(() => listener(reply, process.hrtime()[0] * 1e3 + process.hrtime()[1] / 1e6));
     },
     backlog: () => 0,
     onPacket(l) {

@@ -1,5 +1,4 @@
 import { lazyBuiltin } from '../lazy-builtin.js';
-import { isIPv6 } from 'node:net';
 import { LineCounter, Parser, parseDocument } from 'yaml';
 import { DEFAULT_PORTS, parsePortList } from '../cli/ports.js';
 import { unprobeableReason } from '../cli/targets.js';
@@ -183,7 +182,7 @@ function checkHost(host: string): string {
   const given = host.trim();
   if (given === '') throw new UsageError('empty host');
   const bare = given.startsWith('[') && given.endsWith(']') ? given.slice(1, -1) : given;
-  if (isIPv6(bare)) throw new UsageError(`IPv6 target ${given}: IPv6 is not supported yet`);
+  if (bare.includes(':') && lazyBuiltin.net().isIPv6(bare)) throw new UsageError(`IPv6 target ${given}: IPv6 is not supported yet`);
   if (/^[\d.]+$/.test(given)) {
     const reason = unprobeableReason(given);
     if (reason !== null) throw new UsageError(reason);

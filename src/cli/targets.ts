@@ -1,4 +1,4 @@
-import { isIPv6 } from 'node:net';
+import { lazyBuiltin } from '../lazy-builtin.js';
 import { classifyIPv4, parseIPv4 } from '../packet/address.js';
 import { UsageError } from '../errors.js';
 
@@ -49,7 +49,7 @@ export async function resolveTarget(
   if (given === '') throw new UsageError('empty target');
   const bare = given.startsWith('[') && given.endsWith(']') ? given.slice(1, -1) : given;
   // Only names with ':' can be IPv6; net.isIPv6 compiles a large regular expression on first use.
-  if (bare.includes(':') && isIPv6(bare)) throw new UsageError(`IPv6 target ${given}: IPv6 is not supported yet`);
+  if (bare.includes(':') && lazyBuiltin.net().isIPv6(bare)) throw new UsageError(`IPv6 target ${given}: IPv6 is not supported yet`);
   if (/^[\d.]+$/.test(given)) {
     const reason = unprobeableReason(given);
     if (reason !== null) throw new UsageError(reason);

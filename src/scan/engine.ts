@@ -9,6 +9,7 @@ import { classifyReply, type ProbedTarget } from './classify-reply.js';
 import { createCongestionWindow } from './congestion.js';
 import { createRttEstimator } from './rtt.js';
 import { mark } from '../timing.js';
+import { monotonicMs } from '../clock.js';
 
 /** How one run probes. */
 export interface ScanOptions {
@@ -233,7 +234,7 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
   let lastEchoAt = -Infinity;
   let tokens = 1;
   const burst = Math.max(1, Math.ceil(options.rate / 100));
-  let lastRefill = performance.now();
+  let lastRefill = monotonicMs();
   const aborted = (): boolean => options.signal?.aborted === true;
 
   const send = (job: Job, now: number): void => {
@@ -263,7 +264,7 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
   mark('scan: first send');
   let lastProgress = 0;
   while (!aborted()) {
-    const now = performance.now();
+    const now = monotonicMs();
     if (options.onProgress && now - lastProgress >= 100) {
       lastProgress = now;
       portsDone = 0;

@@ -4,6 +4,7 @@ import { traceTarget } from '../trace/tracer.js';
 import { withTrace } from '../trace/merge.js';
 import type { Transport } from '../transport/transport.js';
 import { DEFAULT_SCAN_OPTIONS, scan, type ScanTarget } from './engine.js';
+import { monotonicMs } from '../clock.js';
 
 /** One probe run: what to probe and how. Targets are already resolved. */
 export interface ProbeRequest {
@@ -38,7 +39,7 @@ const TRACE_ROUNDS = 4;
  * report. Shared by the command line and the exporter.
  */
 export async function probeReport(transport: Transport, request: ProbeRequest): Promise<ProbeOutcome> {
-  const started = performance.now();
+  const started = monotonicMs();
   const result = await scan(transport, request.targets, {
     ...DEFAULT_SCAN_OPTIONS,
     ports: request.ports,
@@ -61,6 +62,6 @@ export async function probeReport(transport: Transport, request: ProbeRequest): 
   return {
     report: { schema: REPORT_SCHEMA, interrupted, targets },
     sendErrors: result.sendErrors,
-    durationSeconds: (performance.now() - started) / 1000,
+    durationSeconds: (monotonicMs() - started) / 1000,
   };
 }

@@ -10,6 +10,7 @@ import { refusalReason, type AllowList } from './allow.js';
 import { createSlotLimiter } from './limiter.js';
 import { createExporterMetrics, type ExporterMetrics, type ProbeResult } from './metrics.js';
 import { parseProbeQuery, type ProbeQuery } from './query.js';
+import { monotonicMs } from '../clock.js';
 
 /** The content type of both expositions (Prometheus text format 0.0.4). */
 export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -222,7 +223,7 @@ export function createExporter(config: ExporterConfig): Exporter {
         return;
       }
       metrics.probeStarted();
-      const started = performance.now();
+      const started = monotonicMs();
       const lease = config.transport.lease();
       let result: ProbeResult = 'error';
       try {
@@ -251,7 +252,7 @@ export function createExporter(config: ExporterConfig): Exporter {
         refuse(res, path, 500, `probe failed: ${message}`);
       } finally {
         lease.close();
-        metrics.probeFinished(result, (performance.now() - started) / 1000);
+        metrics.probeFinished(result, (monotonicMs() - started) / 1000);
       }
     } finally {
       clearTimeout(timer);

@@ -8,6 +8,7 @@ import type { Transport } from '../transport/transport.js';
 import { concludeTrace, type TraceConclusion, type TraceOutcome } from './conclude.js';
 import { createIcmpBudget } from './icmp-budget.js';
 import { planTrace, type TracePlan, type TraceProbe } from './plan.js';
+import { monotonicMs } from '../clock.js';
 
 export interface TraceOptions {
   maxHops: number;
@@ -88,7 +89,7 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
   let sentCount = 0;
   const aborted = (): boolean => options.signal?.aborted === true;
   const send = (probe: TraceProbe, attempt: number): void => {
-    const now = performance.now();
+    const now = monotonicMs();
     const outcome = outcomes.get(keyOf(probe.port, probe.ttl))!;
     outcome.tries++;
     outcome.sentAt = now;
@@ -108,7 +109,7 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
       const hop = batch[0]!.ttl;
       const needsRouter = hop <= plan.lastRouterHop && batch.some((probe) => probe.needsIcmp);
       while (needsRouter && !aborted()) {
-        const now = performance.now();
+        const now = monotonicMs();
         const wake = budget.nextAvailableAt(hop, now);
         if (wake <= now) break;
         await pause(wake - now, options.signal);
@@ -121,12 +122,12 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
       if (interval >= 1) await pause(interval * batch.length, options.signal);
       else if (sentCount % Math.max(1, Math.floor(1 / interval)) < batch.length) await pause(1, options.signal);
     }
-    const lastSend = performance.now();
-    while (!aborted() && performance.now() - lastSend < options.timeoutMs) {
+    const lastSend = monotonicMs();
+    while (!aborted() && monotonicMs() - lastSend < options.timeoutMs) {
       if (sent.every((outcome) => outcome.answeredAttempts.has(attempt) || outcome.reply !== null)) break;
       await pause(5, options.signal);
     }
-    const roundEnd = performance.now();
+    const roundEnd = monotonicMs();
     for (const outcome of sent) {
       if (outcome.ttl > plan.lastRouterHop || outcome.answeredAttempts.has(attempt)) continue;
       // Silent: the router spent nothing (never reached, or out of tokens). If even the path

@@ -2,6 +2,7 @@ import raw, { type Socket } from 'raw-socket';
 import { EnvironmentError } from '../errors.js';
 import { routeSource } from './route.js';
 import type { Transport } from './transport.js';
+import { monotonicMs } from '../clock.js';
 
 /** Receive buffer asked of the kernel, so bursts of replies are not dropped by the socket. */
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -112,7 +113,7 @@ export function openRawTransport(): Transport {
   let packetListener: (packet: Buffer, receivedAt: number) => void = () => {};
   let errorListener: (error: Error, destination: string) => void = () => {};
   for (const socket of sockets) {
-    const deliver = (buffer: Buffer): void => packetListener(buffer, performance.now());
+    const deliver = (buffer: Buffer): void => packetListener(buffer, monotonicMs());
     if (!drainOnReadable(socket, deliver)) socket.on('message', deliver);
     socket.on('error', (error) => errorListener(error, ''));
   }

@@ -12,7 +12,7 @@ export interface Transport {
   /**
    * Registers the receiver of every incoming IPv4 packet (TCP and ICMP).
    * The buffer is only valid during the call: copy what must outlive it.
-   * `receivedAt` is performance.now() at reception.
+   * `receivedAt` is monotonicMs() (src/clock.ts) at reception.
    */
   onPacket(listener: (packet: Buffer, receivedAt: number) => void): void;
   /** Packets queued by send() that the kernel has not taken yet (the engine keeps this small, so send times are true). */

@@ -8,6 +8,7 @@ import { decodeIcmp, writeIcmpEcho } from '../../src/packet/icmp.js';
 import { decodeTcp, TcpFlag, writeTcpSegment } from '../../src/packet/tcp.js';
 import { internetChecksum } from '../../src/packet/checksum.js';
 import type { Transport } from '../../src/transport/transport.js';
+import { monotonicMs } from '../../src/clock.js';
 
 export type FakePortBehaviour =
   | { reply: 'syn-ack' | 'rst'; ttl: number; ackOffset?: number }
@@ -53,7 +54,7 @@ export function fakeTransport(hosts: FakeHost[], source = '198.18.1.1'): FakeTra
   const byAddress = new Map(hosts.map((host) => [host.address, host]));
   const triesSeen = new Map<string, number>();
   const deliver = (packet: Buffer, delayMs: number): void => {
-    setTimeout(() => listener(packet, performance.now()), delayMs);
+    setTimeout(() => listener(packet, monotonicMs()), delayMs);
   };
   const transport: FakeTransport = {
     sent: [],
@@ -117,7 +118,7 @@ export function fakeTransport(hosts: FakeHost[], source = '198.18.1.1'): FakeTra
     onSendError() {},
     backlog: () => 0,
     inject(packet) {
-      listener(packet, performance.now());
+      listener(packet, monotonicMs());
     },
     close() {
       transport.closed = true;
