@@ -97,5 +97,9 @@ main(process.argv.slice(2), {
   signal: controller.signal,
   terminal: stderrIsTerminal ? { stderr: process.stderr, stdoutIsTTY: isCharacterDevice(1) && process.stdout.isTTY === true } : undefined,
 }).then((exitCode) => {
-  process.exitCode = exitCode;
+  if (process.env.TTL_PROBE_TIMING === '1') writeSync(2, `ttl-probe timing: ${(process.uptime() * 1000).toFixed(1)} ms done\n`);
+  // Everything is written (stdout and stderr writes are synchronous on Linux) and the sockets are
+  // closed. Leaving now rather than when the event loop empties skips waiting for V8's background
+  // work (concurrent GC and compile tasks), ~10 ms after a 1000-port run.
+  process.exit(exitCode);
 });

@@ -65,6 +65,29 @@ const lazyModules = {
       if (patched === source) throw new Error(`bundle: yargs' factory changed (${args.path}); revisit the version() patch`);
       return { contents: patched, loader: 'js', resolveDir: dirname(args.path) };
     });
+    // raw-socket's index.js requires node:net (and with it the whole stream stack, ~6 ms of every
+    // start) only to call net.isIP() in its queued send path. It is bundled with that require
+    // replaced by a stand-in that loads node:net on first use; its compiled addon is still
+    // required from node_modules at run time.
+    build.onResolve({ filter: /^raw-socket$/ }, async (args) => {
+      if (args.namespace === 'raw-socket') return undefined;
+      const real = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, namespace: 'raw-socket' });
+      return { path: real.path, namespace: 'raw-socket' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'raw-socket' }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const netRequire = /require\s*\(\s*"net"\s*\)/g;
+      const addonRequire = /require\s*\(\s*"\.\/build\/Release\/raw\.node"\s*\)/g;
+      if ((source.match(netRequire) ?? []).length !== 1 || (source.match(addonRequire) ?? []).length !== 1) {
+        throw new Error(`bundle: raw-socket's index.js changed (${args.path}); revisit the lazy node:net patch`);
+      }
+      const lazyNet = "new Proxy({}, { get: (_, name) => require('node:net')[name] })";
+      return {
+        contents: source.replace(netRequire, lazyNet).replace(addonRequire, 'require("raw-socket/build/Release/raw.node")'),
+        loader: 'js',
+      };
+    });
+    build.onResolve({ filter: /^raw-socket\/build\/Release\/raw\.node$/ }, (args) => ({ path: args.path, external: true }));
     build.onResolve({ filter: /^assert$/ }, () => ({ path: 'assert', namespace: 'lazy-assert' }));
     build.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({
       // yargs asserts on every run; the comparison (Object.is, as node:assert's strict checks) is
@@ -88,7 +111,6 @@ await build({
   minify: process.env.TTL_PROBE_NO_MINIFY !== "1",
   legalComments: 'none',
   logLevel: 'warning',
-  external: ['raw-socket'],
   // yargs' ESM build asks import.meta.url for its own location: its locales sit beside it (read for
   // the first message). So it gets the location of its platform shim, relative to the bundle as
   // installed at build time, not the bundle's own.

@@ -173,7 +173,12 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
   transport.onSendError(() => {
     sendErrors++;
   });
+  let firstPacket = true;
   transport.onPacket((packet, receivedAt) => {
+    if (firstPacket) {
+      firstPacket = false;
+      mark('scan: first packet');
+    }
     const event = classifyReply(packet, context);
     switch (event.type) {
       case 'ignored':

@@ -45,17 +45,34 @@ function drainOnReadable(socket: Socket, deliver: (packet: Buffer) => void): boo
   const buffer = (socket as unknown as { buffer?: unknown }).buffer;
   if (typeof handle?.recv !== 'function' || typeof handle.on !== 'function' || typeof handle.removeAllListeners !== 'function' || !Buffer.isBuffer(buffer)) return false;
   const receiver = handle as NativeReceiver;
-  const received = (filled: Buffer, bytes: number): void => deliver(filled.subarray(0, bytes));
+  // Every drain ends in EAGAIN, which raw-socket throws as an Error: capturing a stack trace for
+  // it cost more than the packets it read. So the native call runs with Error.stackTraceLimit 0,
+  // and our own code (the delivery, called from inside recv) with the limit it had.
+  let stackTraceLimit = Error.stackTraceLimit;
+  const received = (filled: Buffer, bytes: number): void => {
+    Error.stackTraceLimit = stackTraceLimit;
+    try {
+      deliver(filled.subarray(0, bytes));
+    } finally {
+      Error.stackTraceLimit = 0;
+    }
+  };
   receiver.removeAllListeners('recvReady');
   receiver.on('recvReady', () => {
-    for (let i = 0; i < RECEIVE_BATCH; i++) {
-      try {
-        receiver.recv(buffer, received);
-      } catch (error) {
-        // EAGAIN: empty until the next readiness event. Anything else is what raw-socket reports.
-        if (!WOULD_BLOCK.test((error as Error).message)) socket.emit('error', error);
-        return;
+    stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      for (let i = 0; i < RECEIVE_BATCH; i++) {
+        try {
+          receiver.recv(buffer, received);
+        } catch (error) {
+          // EAGAIN: empty until the next readiness event. Anything else is what raw-socket reports.
+          if (!WOULD_BLOCK.test((error as Error).message)) socket.emit('error', error);
+          return;
+        }
       }
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
     }
   });
   return true;

@@ -70,6 +70,11 @@ if (assertLabAvailable(t)) {
     const run = await cli(['198.18.200.1', '-p', '22']);
     t.equal(run.code, 3);
     t.match(run.stderr, /^ttl-probe: no route to 198\.18\.200\.1 \(ENETUNREACH\)\n$/);
+    // The same through node:dgram, which the route look-up falls back to (and uses under
+    // --pending-deprecation, where its fast path would print a deprecation warning).
+    const viaDgram = await cli(['198.18.200.1', '-p', '22'], { prefix: ['env', 'NODE_OPTIONS=--pending-deprecation'] });
+    t.equal(viaDgram.code, 3);
+    t.equal(viaDgram.stderr, 'ttl-probe: no route to 198.18.200.1 (ENETUNREACH)\n', 'the same line, no deprecation warning');
   });
 
   t.test('a host name is resolved and the probed address reported', async (t) => {
