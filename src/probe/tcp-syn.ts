@@ -108,18 +108,29 @@ export interface SynProbeFields {
  * the send is asynchronous.
  */
 export function buildSyn(template: SynTemplate, key: CookieKey, fields: SynProbeFields): Buffer {
-  const packet = Buffer.from(template.bytes);
+  const packet = Buffer.allocUnsafe(SYN_PACKET_BYTES);
+  template.bytes.copy(packet, 0, 0, SYN_PACKET_BYTES);
   const { sourcePort } = template.flow;
-  const sequence = synSequence(key, template.sourceValue, template.destinationValue, sourcePort, fields.destinationPort, fields.tag ?? 0);
-  packet.writeUInt16BE(fields.ipId, 4);
-  packet[8] = fields.ttl;
-  packet.writeUInt16BE(finishChecksum(template.ipBaseSum + fields.ipId + (fields.ttl << 8)), 10);
-  packet.writeUInt16BE(sourcePort, IP_HEADER);
-  packet.writeUInt16BE(fields.destinationPort, IP_HEADER + 2);
-  packet.writeUInt32BE(sequence, IP_HEADER + 4);
-  const tcpSum = template.tcpBaseSum + sourcePort + fields.destinationPort + (sequence >>> 16) + (sequence & 0xffff);
-  packet.writeUInt16BE(finishChecksum(tcpSum), IP_HEADER + 16);
+  const { destinationPort, ipId, ttl } = fields;
+  const sequence = synSequence(key, template.sourceValue, template.destinationValue, sourcePort, destinationPort, fields.tag ?? 0);
+  // Plain byte stores: this runs once per probe, and Buffer's checked writers cost more than the
+  // packet's whole construction (every value here is already in range by construction).
+  writeUint16(packet, 4, ipId);
+  packet[8] = ttl;
+  writeUint16(packet, 10, finishChecksum(template.ipBaseSum + ipId + (ttl << 8)));
+  writeUint16(packet, IP_HEADER, sourcePort);
+  writeUint16(packet, IP_HEADER + 2, destinationPort);
+  writeUint16(packet, IP_HEADER + 4, sequence >>> 16);
+  writeUint16(packet, IP_HEADER + 6, sequence & 0xffff);
+  const tcpSum = template.tcpBaseSum + sourcePort + destinationPort + (sequence >>> 16) + (sequence & 0xffff);
+  writeUint16(packet, IP_HEADER + 16, finishChecksum(tcpSum));
   return packet;
+}
+
+/** Big-endian 16-bit store of a value known to be 0..65535. */
+function writeUint16(packet: Buffer, offset: number, value: number): void {
+  packet[offset] = value >>> 8;
+  packet[offset + 1] = value & 0xff;
 }
 
 /** What a reply to one of our SYNs says, once validated. */
