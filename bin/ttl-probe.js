@@ -25,8 +25,18 @@ function loadCli() {
   return module.exports;
 }
 
-if (process.env.TTL_PROBE_TIMING === '1') writeSync(2, `ttl-probe timing: ${(process.uptime() * 1000).toFixed(1)} ms launcher\n`);
-const { main } = loadCli();
+// TTL_PROBE_TIMING=1: phase marks on stderr (see src/timing.ts).
+const timing = (label) => {
+  if (process.env.TTL_PROBE_TIMING !== '1') return;
+  try {
+    writeSync(2, `ttl-probe timing: ${(process.uptime() * 1000).toFixed(1)} ms ${label}\n`);
+  } catch {
+    // A full non-blocking stderr: a lost timing line is not worth failing the run.
+  }
+};
+
+timing('launcher');
+const { main, createStdoutWriter, processStdoutPort } = loadCli();
 const controller = new AbortController();
 let interrupts = 0;
 process.on('SIGINT', () => {
@@ -36,49 +46,15 @@ process.on('SIGINT', () => {
   else process.exit(130);
 });
 
-// The report goes out with plain synchronous writes to fd 1: creating process.stdout would load the
-// stream, pipe or tty machinery (node:net among it), several ms of a short run. A write that would
-// block (a non-blocking pipe that is full) hands the rest to process.stdout, which waits for 'drain'.
-// A closed pipe (ttl-probe ... | head): no stack trace; the rest of the output is dropped and the run
-// ends with its own exit code (an unmet --expect still exits 1 under set -o pipefail).
-let stdoutClosed = false;
-let stdoutStream = null;
-function streamWrite(chunk) {
-  if (stdoutStream === null) {
-    stdoutStream = process.stdout;
-    stdoutStream.on('error', (error) => {
-      if (error.code !== 'EPIPE') throw error;
-      stdoutClosed = true;
-    });
-  }
-  const stream = stdoutStream;
-  return new Promise((resolve) => {
-    if (stdoutClosed || stream.write(chunk)) return resolve();
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('error', done);
-      resolve();
-    };
-    stream.once('drain', done);
-    stream.once('error', done);
-  });
-}
-// Resolves once the text is written (or handed to the stream and drained), so large reports stream
-// instead of piling up in memory.
-function writeOut(text) {
-  if (stdoutClosed) return Promise.resolve();
-  if (stdoutStream !== null) return streamWrite(text);
-  const bytes = Buffer.from(text);
-  let offset = 0;
-  try {
-    while (offset < bytes.length) offset += writeSync(1, bytes, offset);
-  } catch (error) {
-    if (error.code === 'EPIPE') stdoutClosed = true;
-    else if (error.code === 'EAGAIN') return streamWrite(bytes.subarray(offset));
-    else throw error;
-  }
-  return Promise.resolve();
-}
+// Reports go out through the bundle's stdout writer (src/cli/stdout.ts): synchronous writes to fd 1
+// where they cannot stall the process, process.stdout where they could.
+const stdout = createStdoutWriter(processStdoutPort);
+// stderr: process.stderr, created on first use (most runs print nothing there).
+let stderrUsed = false;
+const writeErr = (text) => {
+  stderrUsed = true;
+  process.stderr.write(text);
+};
 
 // Only a character device can be a terminal: checking that first spares pipes and files the tty
 // module. (/dev/null is a character device too; process.stderr.isTTY then decides.)
@@ -92,14 +68,21 @@ const isCharacterDevice = (fd) => {
 const stderrIsTerminal = isCharacterDevice(2) && process.stderr.isTTY === true;
 
 main(process.argv.slice(2), {
-  stdout: writeOut,
-  stderr: (text) => process.stderr.write(text),
+  stdout: (text) => stdout.write(text),
+  stderr: writeErr,
   signal: controller.signal,
   terminal: stderrIsTerminal ? { stderr: process.stderr, stdoutIsTTY: isCharacterDevice(1) && process.stdout.isTTY === true } : undefined,
-}).then((exitCode) => {
-  if (process.env.TTL_PROBE_TIMING === '1') writeSync(2, `ttl-probe timing: ${(process.uptime() * 1000).toFixed(1)} ms done\n`);
-  // Everything is written (stdout and stderr writes are synchronous on Linux) and the sockets are
-  // closed. Leaving now rather than when the event loop empties skips waiting for V8's background
-  // work (concurrent GC and compile tasks), ~10 ms after a 1000-port run.
+}).then(async (exitCode) => {
+  timing('done');
+  // Leave as soon as everything written has left the process, rather than when the event loop
+  // empties: that skips waiting for V8's background work (concurrent GC and compile tasks), ~10 ms
+  // after a 1000-port run. The sockets are closed by now.
+  await stdout.drained();
+  if (stderrUsed && process.stderr.writableLength > 0) {
+    await new Promise((resolve) => {
+      process.stderr.once('drain', resolve);
+      process.stderr.once('close', resolve);
+    });
+  }
   process.exit(exitCode);
 });

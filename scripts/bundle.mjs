@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
 const root = new URL('..', import.meta.url);
-const bundle = new URL('dist/ttl-probe.cjs', root).pathname;
-const cache = new URL('dist/ttl-probe.cache', root).pathname;
+const bundle = fileURLToPath(new URL('dist/ttl-probe.cjs', root));
+const cache = fileURLToPath(new URL('dist/ttl-probe.cache', root));
 
 /**
  * Start-up work yargs does for features a probe run never uses, made lazy: string-width builds
@@ -18,6 +18,9 @@ const cache = new URL('dist/ttl-probe.cache', root).pathname;
  * node:assert loads its colour support. Each import is replaced by a small stand-in that loads
  * the real module on first call; behaviour is unchanged.
  */
+/** Dependency files the plugins below patch; the build fails if one was never seen (moved or renamed). */
+const patched = { yargsShim: false, yargsFactory: false, rawSocket: false };
+
 const lazyModules = {
   name: 'lazy-modules',
   setup(build) {
@@ -28,7 +31,7 @@ const lazyModules = {
     });
     build.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
       contents: `let real; module.exports = function stringWidth(text, options) { real ??= require(${JSON.stringify(args.path)}); return real.default(text, options); };`,
-      resolveDir: new URL('.', root).pathname,
+      resolveDir: fileURLToPath(new URL('.', root)),
       loader: 'js',
     }));
     // Packages only some commands use (YAML audit files, the progress bar): each export becomes a
@@ -45,7 +48,7 @@ const lazyModules = {
       const getters = names.map((name) => `Object.defineProperty(module.exports, ${JSON.stringify(name)}, { enumerable: true, get: () => load()[${JSON.stringify(name)}] });`);
       return {
         contents: `let real; const load = () => (real ??= require(${JSON.stringify(args.pluginData.name)}));\n${getters.join('\n')}`,
-        resolveDir: new URL('.', root).pathname,
+        resolveDir: fileURLToPath(new URL('.', root)),
         loader: 'js',
       };
     });
@@ -56,6 +59,7 @@ const lazyModules = {
       const eager = "stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null";
       const source = readFileSync(args.path, 'utf8');
       if (!source.includes(eager)) throw new Error(`bundle: yargs' platform shim changed (${args.path}); revisit the stdColumns patch`);
+      patched.yargsShim = true;
       return { contents: source.replace(eager, "get stdColumns() { return typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null }"), loader: 'js', resolveDir: dirname(args.path) };
     });
     // The yargs factory calls .version() with no argument on every instance, which looks for a
@@ -63,9 +67,10 @@ const lazyModules = {
     // src/cli/main.ts always sets .version(VERSION) itself, so that look-up is skipped.
     build.onLoad({ filter: /yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      const patched = source.replace(/yargs\.help\(\);\s*yargs\.version\(\);/, 'yargs.help();');
-      if (patched === source) throw new Error(`bundle: yargs' factory changed (${args.path}); revisit the version() patch`);
-      return { contents: patched, loader: 'js', resolveDir: dirname(args.path) };
+      const patchedSource = source.replace(/yargs\.help\(\);\s*yargs\.version\(\);/, 'yargs.help();');
+      if (patchedSource === source) throw new Error(`bundle: yargs' factory changed (${args.path}); revisit the version() patch`);
+      patched.yargsFactory = true;
+      return { contents: patchedSource, loader: 'js', resolveDir: dirname(args.path) };
     });
     // raw-socket's index.js requires node:net (and with it the whole stream stack, ~6 ms of every
     // start) only to call net.isIP() in its queued send path. It is bundled with that require
@@ -83,6 +88,7 @@ const lazyModules = {
       if ((source.match(netRequire) ?? []).length !== 1 || (source.match(addonRequire) ?? []).length !== 1) {
         throw new Error(`bundle: raw-socket's index.js changed (${args.path}); revisit the lazy node:net patch`);
       }
+      patched.rawSocket = true;
       const lazyNet = "new Proxy({}, { get: (_, name) => require('node:net')[name] })";
       return {
         contents: source.replace(netRequire, lazyNet).replace(addonRequire, 'require("raw-socket/build/Release/raw.node")'),
@@ -101,10 +107,10 @@ const lazyModules = {
   },
 };
 
-const yargsShimFromDist = relative(new URL('dist', root).pathname, fileURLToPath(new URL('lib/platform-shims/esm.mjs', import.meta.resolve('yargs'))));
+const yargsShimFromDist = relative(fileURLToPath(new URL('dist', root)), fileURLToPath(new URL('lib/platform-shims/esm.mjs', import.meta.resolve('yargs'))));
 await build({
   plugins: [lazyModules],
-  entryPoints: [new URL('dist/src/cli/main.js', root).pathname],
+  entryPoints: [fileURLToPath(new URL('dist/src/cli/main.js', root))],
   outfile: bundle,
   bundle: true,
   platform: 'node',
@@ -119,13 +125,15 @@ await build({
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: `var __bundleUrl=require('url').pathToFileURL(require('path').join(__dirname,${JSON.stringify(yargsShimFromDist)})).href;` },
 });
+const unpatched = Object.entries(patched).filter(([, seen]) => !seen).map(([name]) => name);
+if (unpatched.length > 0) throw new Error(`bundle: patched dependency files not found (${unpatched.join(', ')}); revisit scripts/bundle.mjs`);
 
 // Compile and exercise the parts every run uses (argument parsing, errors, report formatting), then
 // save the compiled code. V8 rejects a cache from another V8 version; bin/ then just compiles anew.
 const source = readFileSync(bundle, 'utf8');
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle });
 const module = { exports: {} };
-script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, new URL('dist/', root).pathname);
+script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, fileURLToPath(new URL('dist/', root)));
 // The calls below fail validation before any packet could be sent; openTransport refuses regardless.
 const quiet = { stdout() {}, stderr() {}, openTransport() { throw new Error('no probing at build time'); } };
 await module.exports.main(['--help'], quiet);

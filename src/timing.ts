@@ -8,6 +8,11 @@ import { writeSync } from 'node:fs';
 const enabled = process.env.TTL_PROBE_TIMING === '1';
 
 export function mark(label: string): void {
-  // A plain write to fd 2: creating process.stderr would itself add to what is measured.
-  if (enabled) writeSync(2, `ttl-probe timing: ${(process.uptime() * 1000).toFixed(1)} ms ${label}\n`);
+  if (!enabled) return;
+  try {
+    // A plain write to fd 2: creating process.stderr would itself add to what is measured.
+    writeSync(2, `ttl-probe timing: ${(process.uptime() * 1000).toFixed(1)} ms ${label}\n`);
+  } catch {
+    // A full non-blocking stderr: a lost timing line is not worth failing the run.
+  }
 }

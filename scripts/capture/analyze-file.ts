@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   }
   try {
     process.exitCode = await runAnalyze(file, { format: args.includes('--json') ? 'json' : 'table' }, {
-      stdout: (text) => process.stdout.write(text),
+      stdout: (text) => {
+        process.stdout.write(text);
+      },
       stderr: (text) => process.stderr.write(text),
     });
   } catch (error) {

@@ -10,7 +10,8 @@ export interface AnalyzeOptions {
 }
 
 export interface AnalyzeIo {
-  stdout(text: string): void;
+  /** May return a promise that resolves once the consumer has taken the text. */
+  stdout(text: string): void | Promise<void>;
   stderr(text: string): void;
 }
 
@@ -55,6 +56,6 @@ export async function runAnalyze(file: string, options: AnalyzeOptions, io: Anal
   } finally {
     await capture.close();
   }
-  io.stdout(options.format === 'json' ? formatAnalyzeJson(report) : formatAnalyzeTable(report, capture.firstProblem()));
+  await io.stdout(options.format === 'json' ? formatAnalyzeJson(report) : formatAnalyzeTable(report, capture.firstProblem()));
   return ExitCode.OK;
 }

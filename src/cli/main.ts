@@ -8,6 +8,8 @@ import { runServeCommand, SERVE_COMMAND } from './serve-command.js';
 import { VERSION } from '../version.js';
 import { mark } from '../timing.js';
 
+export { createStdoutWriter, processStdoutPort } from './stdout.js';
+
 const EPILOGUE = `Exit codes: 0 the probe ran; 1 an expectation failed (or --fail-on-change saw a change); 2 bad input; 3 cannot probe here (no raw-socket privilege, no route); 130 interrupted (Ctrl-C); 70 internal error.
 Needs root or CAP_NET_RAW for raw sockets.`;
 
@@ -103,7 +105,7 @@ export async function main(args: readonly string[], io: CommandIo): Promise<Exit
     const parsed = parse(args);
     mark('arguments parsed');
     if (parsed.kind === 'output') {
-      io.stdout(`${parsed.text}\n`);
+      await io.stdout(`${parsed.text}\n`);
       return ExitCode.OK;
     }
     if ((parsed.argv._ as unknown[] | undefined)?.[0] === 'serve') return await runServeCommand(parsed.argv, io);

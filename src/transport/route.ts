@@ -25,6 +25,18 @@ interface UdpHandle {
 }
 
 /**
+ * Whether to take the handle path: only on the Node.js major it was checked on (the handle checks its
+ * argument counts with native assertions, so a changed signature would abort rather than fail), and
+ * not under pending deprecations, where process.binding prints a warning.
+ */
+export function handlePathUsable(): boolean {
+  if (process.versions.node.split('.')[0] !== '20') return false;
+  if (process.env.NODE_PENDING_DEPRECATION === '1') return false;
+  const pending = /--pending[-_]deprecation/;
+  return !process.execArgv.some((arg) => pending.test(arg)) && !pending.test(process.env.NODE_OPTIONS ?? '');
+}
+
+/**
  * The same question asked through the UDP handle node:dgram is built on, in a
  * fraction of a millisecond: node:dgram's bind() loads node:cluster, and with it
  * node:child_process and node:net, ~9 ms of a 3-port run. process.binding is
@@ -33,7 +45,7 @@ interface UdpHandle {
  * undefined: the caller then asks node:dgram. Throws EnvironmentError for no route.
  */
 function connectedSourceViaHandle(destination: string): string | undefined {
-  if (process.execArgv.includes('--pending-deprecation') || /--pending-deprecation/.test(process.env.NODE_OPTIONS ?? '')) return undefined;
+  if (!handlePathUsable()) return undefined;
   let Udp: (new () => UdpHandle) | undefined;
   try {
     Udp = (process as unknown as { binding(name: string): { UDP?: new () => UdpHandle } }).binding('udp_wrap').UDP;
@@ -87,5 +99,6 @@ function connectedSourceViaDgram(destination: string): Promise<string> {
   });
 }
 
-/** For tests: the node:dgram path alone. */
+/** For tests: each path alone (the handle path gives undefined where it does not apply). */
 export const routeSourceViaDgram = connectedSourceViaDgram;
+export const routeSourceViaHandle = connectedSourceViaHandle;

@@ -75,6 +75,9 @@ if (assertLabAvailable(t)) {
     const viaDgram = await cli(['198.18.200.1', '-p', '22'], { prefix: ['env', 'NODE_OPTIONS=--pending-deprecation'] });
     t.equal(viaDgram.code, 3);
     t.equal(viaDgram.stderr, 'ttl-probe: no route to 198.18.200.1 (ENETUNREACH)\n', 'the same line, no deprecation warning');
+    const viaEnv = await cli(['198.18.200.1', '-p', '22'], { prefix: ['env', 'NODE_PENDING_DEPRECATION=1'] });
+    t.equal(viaEnv.code, 3);
+    t.equal(viaEnv.stderr, 'ttl-probe: no route to 198.18.200.1 (ENETUNREACH)\n', 'NODE_PENDING_DEPRECATION=1: no warning either');
   });
 
   t.test('a host name is resolved and the probed address reported', async (t) => {
