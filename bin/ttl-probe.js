@@ -36,7 +36,7 @@ const timing = (label) => {
 };
 
 timing('launcher');
-const { main, createStdoutWriter, processStdoutPort } = loadCli();
+const { main, createStdoutWriter, openProcessStdout } = loadCli();
 const controller = new AbortController();
 let interrupts = 0;
 process.on('SIGINT', () => {
@@ -48,7 +48,7 @@ process.on('SIGINT', () => {
 
 // Reports go out through the bundle's stdout writer (src/cli/stdout.ts): synchronous writes to fd 1
 // where they cannot stall the process, process.stdout where they could.
-const stdout = createStdoutWriter(processStdoutPort);
+const stdout = createStdoutWriter(openProcessStdout());
 // stderr: process.stderr, created on first use (most runs print nothing there).
 let stderrUsed = false;
 const writeErr = (text) => {

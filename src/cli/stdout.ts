@@ -1,4 +1,4 @@
-import { fstatSync, writeSync } from 'node:fs';
+import { constants, fstatSync, openSync, writeSync } from 'node:fs';
 
 /**
  * How the launcher writes reports to standard output. Plain synchronous writes
@@ -9,13 +9,16 @@ import { fstatSync, writeSync } from 'node:fs';
  * so a second Ctrl-C can still end the run at once.
  */
 
-/** What fd 1 is, as far as blocking goes. */
-export type StdoutKind = 'file' | 'character-device' | 'pipe';
+/**
+ * What fd 1 is, as far as blocking goes: a pipe or socket we could reopen without blocking
+ * ('nonblocking-pipe', writes answer EAGAIN when it is full), or one we could not ('pipe').
+ */
+export type StdoutKind = 'file' | 'character-device' | 'nonblocking-pipe' | 'pipe';
 
 /** The process's side of the writer; tests pass a fake. */
 export interface StdoutPort {
   kind(): StdoutKind;
-  /** write(2) on fd 1: bytes written; throws the errno error (EAGAIN, EPIPE, ...). */
+  /** write(2) on fd 1 (or its non-blocking reopening): bytes written; throws the errno error (EAGAIN, EPIPE, ...). */
   writeSync(bytes: Buffer, offset: number): number;
   /** process.stdout, created on first call. */
   stream(): OutputStream;
@@ -37,9 +40,10 @@ export interface StdoutWriter {
 }
 
 /**
- * Bytes that may go to a pipe or socket with blocking writes: Linux pipes hold
- * 64 KiB, so as long as the reader is not behind by more than what we wrote,
- * writes up to this total return at once. Beyond it the stream takes over.
+ * Bytes that may go with blocking writes to a pipe or socket that could not be
+ * reopened non-blocking: Linux pipes hold 64 KiB, so as long as the reader is
+ * not behind by more than what we wrote, writes up to this total return at
+ * once. Beyond it the stream takes over.
  */
 export const SYNC_PIPE_BYTES = 64 * 1024;
 
@@ -103,18 +107,30 @@ export function createStdoutWriter(port: StdoutPort): StdoutWriter {
   };
 }
 
-/** The real fd 1 and process.stdout. */
-export const processStdoutPort: StdoutPort = {
-  kind() {
-    try {
-      const stat = fstatSync(1);
-      if (stat.isFile()) return 'file';
-      if (stat.isCharacterDevice()) return 'character-device';
-    } catch {
-      // An unusable fd 1: the write itself will say what is wrong.
-    }
-    return 'pipe';
-  },
-  writeSync: (bytes, offset) => writeSync(1, bytes, offset),
-  stream: () => process.stdout,
-};
+/**
+ * The real fd 1 and process.stdout. A pipe is reopened through /proc/self/fd/1
+ * with O_NONBLOCK: a file description of our own for the same pipe, so a full
+ * pipe answers EAGAIN (and the stream takes over) instead of stalling the
+ * process, without changing the mode of the descriptor others share.
+ */
+export function openProcessStdout(): StdoutPort {
+  let fd = 1;
+  return {
+    kind() {
+      try {
+        const stat = fstatSync(1);
+        if (stat.isFile()) return 'file';
+        if (stat.isCharacterDevice()) return 'character-device';
+        if (stat.isFIFO()) {
+          fd = openSync('/proc/self/fd/1', constants.O_WRONLY | constants.O_NONBLOCK);
+          return 'nonblocking-pipe';
+        }
+      } catch {
+        // No /proc, or an unusable fd 1 (the write itself will say what is wrong): be careful.
+      }
+      return 'pipe';
+    },
+    writeSync: (bytes, offset) => writeSync(fd, bytes, offset),
+    stream: () => process.stdout,
+  };
+}
