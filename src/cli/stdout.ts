@@ -114,22 +114,23 @@ export function createStdoutWriter(port: StdoutPort): StdoutWriter {
  * process, without changing the mode of the descriptor others share.
  */
 export function openProcessStdout(): StdoutPort {
+  // At once, not on the first write: by then the process may have become `nobody`, and a process
+  // that changed its uid may no longer open its own /proc/self/fd entries.
   let fd = 1;
+  let kind: StdoutKind = 'pipe';
+  try {
+    const stat = fstatSync(1);
+    if (stat.isFile()) kind = 'file';
+    else if (stat.isCharacterDevice()) kind = 'character-device';
+    else if (stat.isFIFO()) {
+      fd = openSync('/proc/self/fd/1', constants.O_WRONLY | constants.O_NONBLOCK);
+      kind = 'nonblocking-pipe';
+    }
+  } catch {
+    // No /proc, or an unusable fd 1 (the write itself will say what is wrong): be careful.
+  }
   return {
-    kind() {
-      try {
-        const stat = fstatSync(1);
-        if (stat.isFile()) return 'file';
-        if (stat.isCharacterDevice()) return 'character-device';
-        if (stat.isFIFO()) {
-          fd = openSync('/proc/self/fd/1', constants.O_WRONLY | constants.O_NONBLOCK);
-          return 'nonblocking-pipe';
-        }
-      } catch {
-        // No /proc, or an unusable fd 1 (the write itself will say what is wrong): be careful.
-      }
-      return 'pipe';
-    },
+    kind: () => kind,
     writeSync: (bytes, offset) => writeSync(fd, bytes, offset),
     stream: () => process.stdout,
   };
