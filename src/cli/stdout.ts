@@ -4,9 +4,10 @@ import { constants, fstatSync, openSync, writeSync } from 'node:fs';
  * How the launcher writes reports to standard output. Plain synchronous writes
  * to fd 1 wherever they cannot stall the process: creating process.stdout
  * loads the stream and pipe (or tty) machinery, node:net among it, several ms
- * of a short run. Where a write could block (a pipe or socket whose reader is
- * slow), the writer hands over to process.stdout, which waits asynchronously,
- * so a second Ctrl-C can still end the run at once.
+ * of a short run. A pipe is written through a non-blocking descriptor of its
+ * own; when it is full the writer pauses on a timer and tries again, so the
+ * event loop runs (a second Ctrl-C still ends the run at once). Where neither
+ * is possible (a socket, no /proc) it hands over to process.stdout after 64 KiB.
  */
 
 /**
@@ -47,6 +48,9 @@ export interface StdoutWriter {
  */
 export const SYNC_PIPE_BYTES = 64 * 1024;
 
+/** The longest pause between two tries of a full non-blocking pipe. */
+export const MAX_RETRY_PAUSE_MS = 50;
+
 export function createStdoutWriter(port: StdoutPort): StdoutWriter {
   let closed = false;
   let stream: OutputStream | null = null;
@@ -70,36 +74,64 @@ export function createStdoutWriter(port: StdoutPort): StdoutWriter {
     });
   };
 
+  /**
+   * Writes what fd 1 takes now. When a non-blocking pipe is full, retries after a pause that
+   * doubles up to MAX_RETRY_PAUSE_MS (the event loop, and with it Ctrl-C, runs meanwhile, and no
+   * stream machinery is loaded); anything else that would block goes to the stream.
+   */
+  const writeDirect = (bytes: Buffer, start: number, pauseMs = 1): Promise<void> => {
+    let offset = start;
+    try {
+      while (offset < bytes.length) offset += port.writeSync(bytes, offset);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') {
+        closed = true;
+        return Promise.resolve();
+      }
+      if (code !== 'EAGAIN') throw error;
+      if (kind !== 'nonblocking-pipe') return toStream(bytes.subarray(offset));
+      const resume = offset;
+      return new Promise<void>((resolve) => setTimeout(resolve, pauseMs)).then(() =>
+        closed ? undefined : writeDirect(bytes, resume, Math.min(pauseMs * 2, MAX_RETRY_PAUSE_MS)),
+      );
+    } finally {
+      syncBudget -= offset - start;
+    }
+    return Promise.resolve();
+  };
+
+  // Set while a write waits for room in the pipe: later writes queue behind it, in order.
+  let waiting: Promise<void> | null = null;
+
+  const writeNow = (bytes: Buffer): Promise<void> => {
+    if (closed) return Promise.resolve();
+    if (stream !== null) return toStream(bytes);
+    if (kind === null) {
+      kind = port.kind();
+      syncBudget = kind === 'pipe' ? SYNC_PIPE_BYTES : Infinity;
+    }
+    if (bytes.length > syncBudget) return toStream(bytes);
+    return writeDirect(bytes, 0);
+  };
+
   return {
     write(text) {
-      if (closed) return Promise.resolve();
       const bytes = Buffer.from(text);
-      if (stream !== null) return toStream(bytes);
-      if (kind === null) {
-        kind = port.kind();
-        syncBudget = kind === 'pipe' ? SYNC_PIPE_BYTES : Infinity;
-      }
-      if (bytes.length > syncBudget) return toStream(bytes);
-      let offset = 0;
-      try {
-        while (offset < bytes.length) offset += port.writeSync(bytes, offset);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EPIPE') {
-          closed = true;
-          return Promise.resolve();
-        }
-        if (code === 'EAGAIN') return toStream(bytes.subarray(offset));
-        throw error;
-      } finally {
-        syncBudget -= offset;
-      }
-      return Promise.resolve();
+      const written = waiting === null ? writeNow(bytes) : waiting.then(() => writeNow(bytes));
+      waiting = written;
+      const settled = (): void => {
+        if (waiting === written) waiting = null;
+      };
+      // Both ways, so this bookkeeping branch never leaves an unhandled rejection (the caller gets `written`).
+      written.then(settled, settled);
+      return written;
     },
-    drained() {
+    async drained() {
+      if (waiting !== null) await waiting;
       const target = stream;
-      if (target === null || closed || target.writableLength === 0) return Promise.resolve();
-      return new Promise((resolve) => {
+      if (target === null || closed || target.writableLength === 0) return;
+      await new Promise<void>((resolve) => {
         target.once('drain', resolve);
         target.once('close', resolve);
       });

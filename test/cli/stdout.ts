@@ -129,3 +129,37 @@ t.test('other write errors are not swallowed', async (t) => {
   const writer = createStdoutWriter(port);
   t.throws(() => writer.write('x'), { code: 'EIO' });
 });
+
+t.test('a full non-blocking pipe: paused and retried in order, no stream, drained() waits for it', async (t) => {
+  let room = 1500;
+  const written: string[] = [];
+  let streamCreated = 0;
+  const port: StdoutPort = {
+    kind: () => 'nonblocking-pipe',
+    writeSync(bytes, offset) {
+      if (room === 0) throw Object.assign(new Error('EAGAIN'), { code: 'EAGAIN' });
+      const part = bytes.subarray(offset, offset + Math.min(room, bytes.length - offset));
+      room -= part.length;
+      written.push(part.toString());
+      return part.length;
+    },
+    stream() {
+      streamCreated++;
+      throw new Error('no stream expected');
+    },
+  };
+  const writer = createStdoutWriter(port);
+  const first = writer.write('a'.repeat(4000));
+  const second = writer.write('b'.repeat(10));
+  let drained = false;
+  const whenDrained = writer.drained().then(() => {
+    drained = true;
+  });
+  // The reader frees room a little at a time.
+  const reader = setInterval(() => (room += 700), 2);
+  await Promise.all([first, second, whenDrained]);
+  clearInterval(reader);
+  t.equal(written.join(''), `${'a'.repeat(4000)}${'b'.repeat(10)}`, 'everything, in order');
+  t.ok(drained);
+  t.equal(streamCreated, 0, 'no stream: only pauses and retries');
+});
