@@ -44,7 +44,11 @@ for (const mode of ['blocking', 'non-blocking'] as const) {
       child.stdout.pause();
       setTimeout(() => child.stdout.resume(), 20);
     });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const code = await new Promise<number | string | null>((resolve) => {
+      child.on('close', resolve);
+      // No python3 (the non-blocking case needs it): fail with the reason, never hang or skip.
+      child.on('error', (error) => resolve(`cannot run ${command}: ${error.message}`));
+    });
     t.equal(code, 0, stderr);
     t.equal(stderr, '');
     t.equal(Buffer.concat(chunks).toString(), reference.stdout, 'every byte, in order');
