@@ -36,7 +36,7 @@ const timing = (label) => {
 };
 
 timing('launcher');
-const { main, createStdoutWriter, openProcessStdout } = loadCli();
+const { main, createStdoutWriter, openProcessStdout, whenDrained } = loadCli();
 const controller = new AbortController();
 let interrupts = 0;
 process.on('SIGINT', () => {
@@ -47,7 +47,7 @@ process.on('SIGINT', () => {
 });
 
 // Reports go out through the bundle's stdout writer (src/cli/stdout.ts): synchronous writes to fd 1
-// where they cannot stall the process, process.stdout where they could.
+// that never stall the process (a full pipe is retried on a timer), no stdout stream to load.
 const stdout = createStdoutWriter(openProcessStdout());
 // stderr: process.stderr, created on first use (most runs print nothing there).
 let stderrUsed = false;
@@ -78,11 +78,6 @@ main(process.argv.slice(2), {
   // empties: that skips waiting for V8's background work (concurrent GC and compile tasks), ~10 ms
   // after a 1000-port run. The sockets are closed by now.
   await stdout.drained();
-  if (stderrUsed && process.stderr.writableLength > 0) {
-    await new Promise((resolve) => {
-      process.stderr.once('drain', resolve);
-      process.stderr.once('close', resolve);
-    });
-  }
+  if (stderrUsed) await whenDrained(process.stderr);
   process.exit(exitCode);
 });

@@ -8,7 +8,7 @@ import { runServeCommand, SERVE_COMMAND } from './serve-command.js';
 import { VERSION } from '../version.js';
 import { mark } from '../timing.js';
 
-export { createStdoutWriter, openProcessStdout } from './stdout.js';
+export { createStdoutWriter, openProcessStdout, whenDrained } from './stdout.js';
 
 const EPILOGUE = `Exit codes: 0 the probe ran; 1 an expectation failed (or --fail-on-change saw a change); 2 bad input; 3 cannot probe here (no raw-socket privilege, no route); 130 interrupted (Ctrl-C); 70 internal error.
 Needs root or CAP_NET_RAW for raw sockets.`;

@@ -54,8 +54,8 @@ export const MAX_RETRY_PAUSE_MS = 50;
 export function createStdoutWriter(port: StdoutPort): StdoutWriter {
   let closed = false;
   let stream: OutputStream | null = null;
-  let kind: StdoutKind | null = null;
-  let syncBudget = 0;
+  const kind = port.kind();
+  let syncBudget = kind === 'pipe' ? SYNC_PIPE_BYTES : Infinity;
 
   const toStream = (chunk: Buffer): Promise<void> => {
     if (stream === null) {
@@ -107,10 +107,6 @@ export function createStdoutWriter(port: StdoutPort): StdoutWriter {
   const writeNow = (bytes: Buffer): Promise<void> => {
     if (closed) return Promise.resolve();
     if (stream !== null) return toStream(bytes);
-    if (kind === null) {
-      kind = port.kind();
-      syncBudget = kind === 'pipe' ? SYNC_PIPE_BYTES : Infinity;
-    }
     if (bytes.length > syncBudget) return toStream(bytes);
     return writeDirect(bytes, 0);
   };
@@ -129,21 +125,25 @@ export function createStdoutWriter(port: StdoutPort): StdoutWriter {
     },
     async drained() {
       if (waiting !== null) await waiting;
-      const target = stream;
-      if (target === null || closed || target.writableLength === 0) return;
-      await new Promise<void>((resolve) => {
-        target.once('drain', resolve);
-        target.once('close', resolve);
-      });
+      if (stream !== null && !closed) await whenDrained(stream);
     },
   };
+}
+
+/** Resolves once `stream` holds nothing waiting to be written (or has closed). */
+export function whenDrained(stream: Pick<OutputStream, 'writableLength' | 'once'>): Promise<void> {
+  if (stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('drain', resolve);
+    stream.once('close', resolve);
+  });
 }
 
 /**
  * The real fd 1 and process.stdout. A pipe is reopened through /proc/self/fd/1
  * with O_NONBLOCK: a file description of our own for the same pipe, so a full
- * pipe answers EAGAIN (and the stream takes over) instead of stalling the
- * process, without changing the mode of the descriptor others share.
+ * pipe answers EAGAIN (and the writer pauses and retries) instead of stalling
+ * the process, without changing the mode of the descriptor others share.
  */
 export function openProcessStdout(): StdoutPort {
   // At once, not on the first write: by then the process may have become `nobody`, and a process

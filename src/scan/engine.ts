@@ -173,12 +173,7 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
   transport.onSendError(() => {
     sendErrors++;
   });
-  let firstPacket = true;
   transport.onPacket((packet, receivedAt) => {
-    if (firstPacket) {
-      firstPacket = false;
-      mark('scan: first packet');
-    }
     const event = classifyReply(packet, context);
     switch (event.type) {
       case 'ignored':
@@ -265,7 +260,6 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
 
   const totalPorts = states.reduce((sum, state) => sum + state.ports.size, 0);
   let portsDone = 0;
-  let allSentMarked = false;
   mark('scan: first send');
   let lastProgress = 0;
   while (!aborted()) {
@@ -322,10 +316,6 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
     const portsPending = queueHead < queue.length || inFlight > 0;
     const echoesPending = states.some((s) => s.echoSentAt.size > 0) && now < lastEchoAt + timeout;
     if (!portsPending && !echoesPending) break;
-    if (queueHead === queue.length && !allSentMarked) {
-      allSentMarked = true;
-      mark('scan: all sent');
-    }
     await nextRound();
   }
 
