@@ -7,7 +7,7 @@
  * --rss prints the process's peak resident set size (KiB) to stderr as
  * `peak-rss-kib N` when done.
  */
-import { runAnalyze } from '../../src/analyze/command.js';
+import { runAnalyze } from '../../src/cli/analyze-command.js';
 import { TtlProbeError } from '../../src/errors.js';
 
 async function main(): Promise<void> {

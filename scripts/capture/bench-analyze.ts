@@ -20,7 +20,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LinkType } from '../../src/capture/link.js';
+import { LinkType } from '../../src/model/capture.js';
 import { echoPacket, ethernetFrame, pcapHeader, tcpPacket } from '../../src/capture/synthesize.js';
 import { writeIPv4Header } from '../../src/packet/ipv4.js';
 

@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildChain, tcpConnect, type Lab } from '../lab/lab.js';
 import { article } from '../lab/topologies.js';
-import type { Report } from '../../src/report/model.js';
+import type { Report } from '../../src/model/report.js';
 
 const execFileAsync = promisify(execFile);
 

@@ -5,7 +5,7 @@ import { IcmpType } from '../packet/icmp.js';
 import { IpProtocol } from '../packet/ipv4.js';
 import { TcpFlag } from '../packet/tcp.js';
 import { FlowTable } from './flow-table.js';
-import { MAX_LISTED_RESETS } from './model.js';
+import { MAX_LISTED_RESETS } from '../model/analysis.js';
 
 /**
  * The analysis of a packet stream, from the point of view of the side that

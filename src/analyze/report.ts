@@ -1,9 +1,9 @@
 import { buildTargetReport } from '../infer/target-report.js';
 import { hopOf, readTtl } from '../infer/ttl.js';
 import { answeredByOf } from '../infer/verdict.js';
-import { REPORT_SCHEMA } from '../report/model.js';
+import { REPORT_SCHEMA } from '../model/report.js';
 import type { AnalysisResult, ObservedReset, PortResets } from './analyzer.js';
-import type { AnalyzedTargetReport, AnalyzeReport, CaptureSummary, MidflowReset } from './model.js';
+import type { AnalyzedTargetReport, AnalyzeReport, CaptureSummary, MidflowReset } from '../model/analysis.js';
 
 function hops(count: number): string {
   return count === 1 ? 'one hop' : `${count} hops`;

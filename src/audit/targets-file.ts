@@ -1,10 +1,11 @@
 import { lazyBuiltin } from '../lazy-builtin.js';
 import { LineCounter, Parser, parseDocument } from 'yaml';
-import { DEFAULT_PORTS, parsePortList } from '../cli/ports.js';
-import { unprobeableReason } from '../cli/targets.js';
+import { DEFAULT_PORTS, parsePortList } from '../target/ports.js';
+import { unprobeableReason } from '../target/resolve.js';
 import { UsageError } from '../errors.js';
-import { parseExpectedValue, type Expectation } from '../expect/expectation.js';
-import { compactPorts } from '../report/table.js';
+import { parseExpectedValue } from '../expect/expectation.js';
+import type { Expectation } from '../model/expectation.js';
+import { compactPorts } from '../model/ports.js';
 import { checkJsonText } from './json-check.js';
 
 /**

@@ -1,5 +1,5 @@
-import { formatSeen } from '../expect/evaluate.js';
-import type { AnsweredBy, PortReport, PortState, Report, TargetReport } from '../report/model.js';
+import { formatSeen } from '../model/expectation.js';
+import type { AnsweredBy, PortReport, PortState, Report, TargetReport } from '../model/report.js';
 
 /**
  * `--baseline FILE`: what changed since an earlier `--json` report, per

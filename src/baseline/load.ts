@@ -1,8 +1,8 @@
 import { lazyBuiltin } from '../lazy-builtin.js';
 import { checkJsonText } from '../audit/json-check.js';
 import { UsageError } from '../errors.js';
-import { REPORT_SCHEMA, type Report } from '../report/model.js';
-import { reportProblems } from '../report/schema.js';
+import { REPORT_SCHEMA, type Report } from '../model/report.js';
+import { reportProblems } from '../model/report-check.js';
 
 /** Largest baseline file read, in bytes (a report of 10000 targets with a few ports each is far smaller). */
 export const MAX_BASELINE_BYTES = 256 * 1024 * 1024;

@@ -1,26 +1,4 @@
-/**
- * Link layers: where the IPv4 packet starts inside a captured frame.
- * Numbers are LINKTYPE_* values as written in pcap and pcapng files
- * (https://www.tcpdump.org/linktypes.html).
- */
-export const LinkType = {
-  /** BSD loopback: 4-byte address family in the capturing host's byte order. */
-  NULL: 0,
-  ETHERNET: 1,
-  /** DLT_RAW on some systems (12 on most BSDs, 14 on OpenBSD) as found in old files. */
-  RAW_DLT12: 12,
-  RAW_DLT14: 14,
-  /** Raw IP (IPv4 or IPv6, told apart by the version nibble). */
-  RAW: 101,
-  /** OpenBSD loopback: 4-byte address family in network byte order. */
-  LOOP: 108,
-  /** Linux cooked capture v1 (tcpdump -i any before libpcap 1.10). */
-  LINUX_SLL: 113,
-  /** Raw IPv4 only. */
-  IPV4: 228,
-  /** Linux cooked capture v2 (tcpdump -i any with libpcap 1.10+). */
-  LINUX_SLL2: 276,
-} as const;
+import { LinkType } from '../model/capture.js';
 
 /** ipv4Start result: the frame carries another protocol (IPv6, ARP, ...). */
 export const NOT_IPV4 = -1;

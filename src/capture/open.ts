@@ -8,7 +8,7 @@ import { isPcapngMagic, PcapngReader } from './pcapng.js';
 import { looksLikeTcpdumpText, TcpdumpTextReader } from './text.js';
 
 /** Capture formats, detected by content. */
-export type CaptureFormat = 'pcap' | 'pcap-ns' | 'pcapng' | 'tcpdump-text';
+import type { CaptureFormat } from '../model/capture.js';
 
 /** Totals of a capture read to its end (or as far as it was read). */
 export interface CaptureCounts {

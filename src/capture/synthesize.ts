@@ -8,7 +8,7 @@ import { writeIcmpEcho, IcmpType } from '../packet/icmp.js';
 import { IpProtocol, writeIPv4Header } from '../packet/ipv4.js';
 import { writeTcpSegment, type TcpOptions } from '../packet/tcp.js';
 import { internetChecksum } from '../packet/checksum.js';
-import { LinkType } from './link.js';
+import { LinkType } from '../model/capture.js';
 
 // ---------------------------------------------------------------------------
 // IPv4 packets

@@ -1,9 +1,11 @@
 import yargs, { type Argv } from 'yargs';
 import { ExitCode, TtlProbeError, UsageError, type ExitCodeValue } from '../errors.js';
 import { DEFAULT_SCAN_OPTIONS } from '../scan/engine.js';
-import { MAX_PROBES_WITHOUT_YES, runProbe, type CommandIo } from './probe-command.js';
-import { DEFAULT_MAX_HOPS, toProbeOptions } from './probe-options.js';
-import { DEFAULT_PORTS } from './ports.js';
+import { MAX_PROBES_WITHOUT_YES, runProbe } from './probe-command.js';
+import type { CommandIo } from './io.js';
+import { toProbeOptions } from './probe-options.js';
+import { DEFAULT_MAX_HOPS } from '../run/options.js';
+import { DEFAULT_PORTS } from '../target/ports.js';
 import { runServeCommand, SERVE_COMMAND } from './serve-command.js';
 import { VERSION } from '../version.js';
 import { mark } from '../timing.js';
@@ -113,7 +115,7 @@ export async function main(args: readonly string[], io: CommandIo): Promise<Exit
       const format = parsed.argv.json === true ? 'json' : (parsed.argv.format ?? 'table');
       if (format !== 'table' && format !== 'json') throw new UsageError(`analyze: --format must be table or json (got ${String(format)})`);
       // Loaded only for this command: the capture readers are a third of the CLI.
-      const { runAnalyze } = await import('../analyze/command.js');
+      const { runAnalyze } = await import('./analyze-command.js');
       return await runAnalyze(String(parsed.argv.file), { format }, io);
     }
     const options = toProbeOptions({

@@ -3,22 +3,22 @@ import { loadTargetsFile } from '../audit/targets-file.js';
 import { compareWithBaseline, formatBaselineComparison, type BaselineComparison } from '../baseline/compare.js';
 import { loadBaseline } from '../baseline/load.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
-import { allMet, evaluateExpectations, formatExpectationLines, type ReportExpectations } from '../expect/evaluate.js';
-import type { Expectation } from '../expect/expectation.js';
+import { allMet, evaluateExpectations, formatExpectationLines } from '../expect/evaluate.js';
+import type { Expectation, ReportExpectations } from '../model/expectation.js';
 import { jsonChunks } from '../report/json.js';
 import { formatJunit } from '../report/junit.js';
-import type { Report } from '../report/model.js';
+import type { Report } from '../model/report.js';
 import { formatNdjson } from '../report/ndjson.js';
 import { formatPrometheus } from '../report/prometheus.js';
 import { tableChunks } from '../report/table.js';
-import { probeReport } from '../scan/probe-report.js';
+import { probeReport } from '../run/probe.js';
 import { openRawTransport } from '../transport/raw.js';
 import { dropPrivileges } from '../privileges.js';
 import type { Transport } from '../transport/transport.js';
-import { writeChunks } from './output.js';
+import { writeChunks, type CommandIo } from './io.js';
 import type { ProbeOptions } from './probe-options.js';
 import { createProgressBar, wantsProgress } from './progress.js';
-import { resolveTarget, type ResolvedTarget } from './targets.js';
+import { resolveTarget, type ResolvedTarget } from '../target/resolve.js';
 import { mark } from '../timing.js';
 
 /** Name lookups run at once, at most. */
@@ -27,18 +27,6 @@ const RESOLVE_CONCURRENCY = 8;
 /** Probes one run may send without --yes: beyond this a typo (a /8 of targets, 1-65535 on hundreds of hosts) is likelier than intent. */
 export const MAX_PROBES_WITHOUT_YES = 1_000_000;
 
-export interface CommandIo {
-  /** Writes output; may return a promise that resolves when the consumer has taken it (backpressure). */
-  stdout: (text: string) => void | Promise<void>;
-  stderr: (text: string) => void;
-  signal?: AbortSignal;
-  /** The terminal, when stderr is one: a progress bar is drawn there for long runs. */
-  terminal?: { stderr: NodeJS.WriteStream; stdoutIsTTY: boolean };
-  /** For tests: a transport instead of raw sockets. */
-  openTransport?: () => Transport;
-  /** For tests: what replaces the privilege drop. */
-  dropPrivileges?: (user: string | null) => unknown;
-}
 
 /** One target to probe: as given, where it came from, its ports and expectations. */
 export interface ProbeJob {

@@ -1,10 +1,10 @@
 import { UsageError } from '../errors.js';
-import { parseExpectations, type Expectation } from '../expect/expectation.js';
+import { DEFAULT_MAX_HOPS, numberOption } from '../run/options.js';
+import { parseExpectations } from '../expect/expectation.js';
+import type { Expectation } from '../model/expectation.js';
 import { DEFAULT_SCAN_OPTIONS } from '../scan/engine.js';
-import { DEFAULT_PORTS, parsePortList } from './ports.js';
+import { DEFAULT_PORTS, parsePortList } from '../target/ports.js';
 
-/** traceroute's default. */
-export const DEFAULT_MAX_HOPS = 30;
 
 /** Output formats of a probe report. */
 export const OUTPUT_FORMATS = ['table', 'json', 'ndjson', 'junit', 'prometheus'] as const;
@@ -59,21 +59,6 @@ export interface RawProbeArguments {
   sourcePort?: unknown;
 }
 
-/**
- * Checks one numeric option: a finite number within [min, max] (integers when
- * `integer`). yargs turns "abc" into NaN, so that is caught here too.
- */
-export function numberOption(name: string, value: unknown, limits: { min: number; max: number; integer?: boolean }): number {
-  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isFinite(number)) {
-    throw new UsageError(`--${name} must be a number, got "${String(value)}"`);
-  }
-  if (limits.integer && !Number.isInteger(number)) throw new UsageError(`--${name} must be a whole number, got ${number}`);
-  if (number < limits.min || number > limits.max) {
-    throw new UsageError(`--${name} must be between ${limits.min} and ${limits.max}, got ${number}`);
-  }
-  return number;
-}
 
 function stringList(value: unknown): string[] {
   if (value === undefined) return [];

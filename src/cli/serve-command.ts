@@ -6,13 +6,13 @@ import { describeAllowList } from '../serve/allow.js';
 import { DEFAULT_LISTEN, DEFAULT_MAX_CONCURRENT, DEFAULT_PROBE_TIMEOUT_MS, toServeOptions, type ListenAddress, type ServeOptions } from '../serve/options.js';
 import { MAX_PORTS_PER_PROBE, MAX_QUERY_BYTES } from '../serve/query.js';
 import { DEFAULT_SCAN_OPTIONS } from '../scan/engine.js';
-import { DEFAULT_MAX_HOPS } from './probe-options.js';
+import { DEFAULT_MAX_HOPS } from '../run/options.js';
 import { createExporter, type Exporter, type ExporterConfig } from '../serve/server.js';
 import { openRawTransport } from '../transport/raw.js';
 import { shareTransport } from '../transport/shared.js';
 import { VERSION } from '../version.js';
-import type { CommandIo } from './probe-command.js';
-import type { Resolver } from './targets.js';
+import type { CommandIo } from './io.js';
+import type { Resolver } from '../target/resolve.js';
 
 export interface ServeIo extends CommandIo {
   /**

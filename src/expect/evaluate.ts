@@ -1,40 +1,5 @@
-import type { AnsweredBy, PortReport, PortState, Report, TargetReport } from '../report/model.js';
-import { formatExpected, type Expectation } from './expectation.js';
-
-/** What a port showed: its state, who answered and at which hop (null without a reply). */
-export interface SeenPort {
-  state: PortState;
-  answeredBy: AnsweredBy;
-  hop: number | null;
-}
-
-/**
- * One expectation checked against a target's report. `seen` is null when the
- * port got no verdict (not probed, or the run was interrupted before it).
- * `message` is one line starting with the port, e.g.
- * "22: expected closed@middlebox, saw open@host (hop 4)".
- */
-export interface ExpectationResult {
-  port: number;
-  expected: { state: PortState; answeredBy?: AnsweredBy };
-  seen: SeenPort | null;
-  met: boolean;
-  message: string;
-}
-
-/**
- * Expectation results per target, index-aligned with `report.targets` (an
- * empty list for a target without expectations). This is what the formats
- * (ndjson, junit, prometheus) take.
- */
-export type ReportExpectations = readonly (readonly ExpectationResult[])[];
-
-/** "open@host (hop 4)", "filtered (no reply)". */
-export function formatSeen(seen: SeenPort): string {
-  if (seen.state === 'filtered' && seen.answeredBy === 'none') return 'filtered (no reply)';
-  const hop = seen.hop === null ? '' : ` (hop ${seen.hop})`;
-  return `${seen.state}@${seen.answeredBy}${hop}`;
-}
+import type { AnsweredBy, PortReport, PortState, Report, TargetReport } from '../model/report.js';
+import { formatExpected, formatSeen, type Expectation, type ExpectationResult, type ReportExpectations, type SeenPort } from '../model/expectation.js';
 
 function seenOf(port: PortReport): SeenPort {
   return { state: port.state, answeredBy: port.answeredBy, hop: port.hop };

@@ -1,27 +1,13 @@
 import { UsageError } from '../errors.js';
-import type { AnsweredBy, PortState } from '../report/model.js';
+import { ANSWERED_BY, PORT_STATES, type AnsweredBy, type PortState } from '../model/report.js';
+import { formatExpected, type Expectation } from '../model/expectation.js';
 
 /** Port states an expectation may name. */
-export const EXPECTED_STATES: readonly PortState[] = ['open', 'closed', 'unreachable', 'filtered'];
+export const EXPECTED_STATES: readonly PortState[] = PORT_STATES;
 /** Who may be expected to answer (`unknown` too: "answered, but there was no reference to compare with"). */
-export const EXPECTED_ANSWERERS: readonly AnsweredBy[] = ['host', 'middlebox', 'beyond', 'none', 'unknown'];
-
-/**
- * What must hold for one port, as written `PORT=STATE[@BY]`, e.g.
- * `22=closed@middlebox`. Without `@BY` any answerer satisfies it.
- */
-export interface Expectation {
-  port: number;
-  state: PortState;
-  answeredBy?: AnsweredBy;
-}
+export const EXPECTED_ANSWERERS: readonly AnsweredBy[] = ANSWERED_BY;
 
 const FORM = 'expected PORT=STATE[@BY], e.g. 22=closed@middlebox';
-
-/** "closed@middlebox", or "closed" without an expected answerer. */
-export function formatExpected(expected: { state: PortState; answeredBy?: AnsweredBy }): string {
-  return expected.answeredBy === undefined ? expected.state : `${expected.state}@${expected.answeredBy}`;
-}
 
 /**
  * The value part of one expectation, "STATE[@BY]", for the port `port`

@@ -1,4 +1,4 @@
-import type { ReplyKind } from '../report/model.js';
+import type { ReplyKind } from '../model/report.js';
 
 /**
  * What was seen for one target, before any inference: the raw facts a live

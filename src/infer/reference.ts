@@ -1,4 +1,4 @@
-import type { ReferenceSource } from '../report/model.js';
+import type { ReferenceSource } from '../model/report.js';
 
 /** The distance the host itself answers from, and which replies it came from. */
 export interface Reference {

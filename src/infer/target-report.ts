@@ -1,5 +1,5 @@
 import { icmpDescription } from '../packet/icmp.js';
-import type { EchoReport, PortReport, ReplyReport, TargetReport } from '../report/model.js';
+import type { EchoReport, PortReport, ReplyReport, TargetReport } from '../model/report.js';
 import type { ObservedReply, TargetObservation } from './observation.js';
 import { chooseReference, mostCommon } from './reference.js';
 import { readTtl, hopOf } from './ttl.js';

@@ -1,4 +1,4 @@
-import type { AnsweredBy, PortState, ReplyKind } from '../report/model.js';
+import type { AnsweredBy, PortState, ReplyKind } from '../model/report.js';
 import { hopOf } from './ttl.js';
 
 /** A port's state from the kind of its reply (none: filtered). */

@@ -2,7 +2,7 @@ import { parseIPv4 } from '../packet/address.js';
 import { finishChecksum, onesComplementSum } from '../packet/checksum.js';
 import { IpProtocol, writeIPv4Header, type IPv4Header } from '../packet/ipv4.js';
 import { TcpFlag, writeTcpSegment, type TcpPrefix, type TcpSegment } from '../packet/tcp.js';
-import type { ReplyKind } from '../report/model.js';
+import type { ReplyKind } from '../model/report.js';
 import { cookie, type CookieKey } from './cookie.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Report } from './model.js';
+import type { Report } from '../model/report.js';
 
 /**
  * The `--json` output in pieces: the same text as JSON.stringify(report,

@@ -1,5 +1,5 @@
-import { formatSeen, type ExpectationResult, type ReportExpectations } from '../expect/evaluate.js';
-import type { PortReport, Report, TargetReport } from './model.js';
+import { formatSeen, type ExpectationResult, type ReportExpectations } from '../model/expectation.js';
+import type { PortReport, Report, TargetReport } from '../model/report.js';
 
 /**
  * The `--format junit` output, for CI systems: JUnit XML with one testsuite

@@ -1,5 +1,5 @@
-import type { ExpectationResult, ReportExpectations } from '../expect/evaluate.js';
-import { REPORT_SCHEMA, type AnsweredBy, type PortReport, type PortState, type ReplyReport, type Report, type TargetReport } from './model.js';
+import type { ExpectationResult, ReportExpectations } from '../model/expectation.js';
+import { REPORT_SCHEMA, type AnsweredBy, type PortReport, type PortState, type ReplyReport, type Report, type TargetReport } from '../model/report.js';
 
 /**
  * One line of the `--format ndjson` output: one port of one target, for log

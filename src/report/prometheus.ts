@@ -1,6 +1,6 @@
-import type { ExpectationResult, ReportExpectations } from '../expect/evaluate.js';
-import { formatExpected } from '../expect/expectation.js';
-import type { AnsweredBy, PortState, Report, TargetReport } from './model.js';
+import type { ExpectationResult, ReportExpectations } from '../model/expectation.js';
+import { formatExpected } from '../model/expectation.js';
+import type { AnsweredBy, PortState, Report, TargetReport } from '../model/report.js';
 
 /**
  * The `--format prometheus` output (and `serve`'s /probe answer): the

@@ -1,4 +1,5 @@
-import type { PortReport, Report, TargetReport } from './model.js';
+import { compactPorts } from '../model/ports.js';
+import type { PortReport, Report, TargetReport } from '../model/report.js';
 
 function echoLine(target: TargetReport): string {
   const { echo } = target;
@@ -115,18 +116,6 @@ function pathMarks(target: TargetReport): Map<number, string> {
     marks.set(hop, `<- ${parts.join('; ')}`);
   }
   return marks;
-}
-
-/** "22,80,8000-8010" from a sorted port list. */
-export function compactPorts(ports: readonly number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < ports.length; ) {
-    let j = i;
-    while (j + 1 < ports.length && ports[j + 1] === ports[j]! + 1) j++;
-    parts.push(j === i ? String(ports[i]) : `${ports[i]}-${ports[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
 }
 
 /** The default human-readable report, in pieces (a line at a time). */

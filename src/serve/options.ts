@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { DEFAULT_MAX_HOPS, numberOption } from '../cli/probe-options.js';
+import { DEFAULT_MAX_HOPS, numberOption } from '../run/options.js';
 import { DEFAULT_SCAN_OPTIONS } from '../scan/engine.js';
 import { parseAllowList, type AllowList } from './allow.js';
 

@@ -1,7 +1,7 @@
 import { lazyBuiltin } from '../lazy-builtin.js';
 import { TtlProbeError } from '../errors.js';
-import { parsePortList } from '../cli/ports.js';
-import { unprobeableReason } from '../cli/targets.js';
+import { parsePortList } from '../target/ports.js';
+import { unprobeableReason } from '../target/resolve.js';
 
 /**
  * The query of `GET /probe?target=HOST&ports=22,443[&trace=1]`, checked before

@@ -1,4 +1,4 @@
-import type { PortReport, TargetReport } from '../report/model.js';
+import type { PortReport, TargetReport } from '../model/report.js';
 import { distanceOf } from '../infer/ttl.js';
 import type { TracePlan } from './plan.js';
 

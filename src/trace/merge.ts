@@ -1,4 +1,4 @@
-import type { TargetReport } from '../report/model.js';
+import type { TargetReport } from '../model/report.js';
 import type { TraceConclusion } from './conclude.js';
 
 /** The target report with the trace's path, responders and drop points added. */

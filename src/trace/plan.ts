@@ -1,4 +1,4 @@
-import type { TargetReport } from '../report/model.js';
+import type { TargetReport } from '../model/report.js';
 
 /**
  * Which TTL-limited probes a trace needs, decided from what the plain probe

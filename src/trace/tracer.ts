@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseIPv4 } from '../packet/address.js';
 import { buildSyn } from '../probe/tcp-syn.js';
-import type { TargetReport } from '../report/model.js';
+import type { TargetReport } from '../model/report.js';
 import { classifyReply, type ProbedTarget } from '../scan/classify-reply.js';
 import type { ScanSession } from '../scan/engine.js';
 import type { Transport } from '../transport/transport.js';

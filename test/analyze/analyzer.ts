@@ -1,7 +1,7 @@
 import t from 'tap';
 import { CaptureAnalyzer, type AnalysisResult } from '../../src/analyze/analyzer.js';
 import { buildAnalyzeReport } from '../../src/analyze/report.js';
-import type { AnalyzeReport } from '../../src/analyze/model.js';
+import type { AnalyzeReport } from '../../src/model/analysis.js';
 import type { DecodedPacket } from '../../src/capture/decoded.js';
 import { parseIPv4 } from '../../src/packet/address.js';
 

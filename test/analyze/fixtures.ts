@@ -2,14 +2,14 @@
 // gives on the article topology, and the RST the firewall forged inside an established connection.
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { runAnalyze } from '../../src/analyze/command.js';
-import type { AnalyzeReport } from '../../src/analyze/model.js';
+import { runAnalyze } from '../../src/cli/analyze-command.js';
+import type { AnalyzeReport } from '../../src/model/analysis.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 async function analyzeJson(file: string): Promise<AnalyzeReport> {
   let out = '';
-  const code = await runAnalyze(file, { format: 'json' }, { stdout: (text) => (out += text), stderr: () => undefined });
+  const code = await runAnalyze(file, { format: 'json' }, { stdout: (text) => { out += text; }, stderr: () => undefined });
   if (code !== 0) throw new Error(`exit ${code}`);
   return JSON.parse(out) as AnalyzeReport;
 }
@@ -75,7 +75,7 @@ for (const [name, format, linkTypes] of FILES) {
 
 t.test('the table', async (t) => {
   let out = '';
-  await runAnalyze(fixture('article-eth.pcap'), { format: 'table' }, { stdout: (text) => (out += text), stderr: () => undefined });
+  await runAnalyze(fixture('article-eth.pcap'), { format: 'table' }, { stdout: (text) => { out += text; }, stderr: () => undefined });
   const lines = out.split('\n');
   t.equal(lines[0], 'ttl-probe 198.18.4.2');
   t.match(out, /\n {2}22 +closed +rst +198\.18\.4\.2 +63 +64 +1 +2 +middlebox\n/);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { requireRoot } from '../../scripts/lab/lab.js';
 import { recordArticle, RECORDED_FILES, type RecordedRole } from '../../scripts/capture/recorder.js';
-import { analyzeCapture } from '../../src/analyze/command.js';
+import { analyzeCapture } from '../../src/cli/analyze-command.js';
 import { openCapture } from '../../src/capture/open.js';
 
 function missingTool(): string | null {

@@ -113,7 +113,7 @@ t.test('content errors name the place', async (t) => {
     [file('[{"host":"198.18.4.2","expect":{"0":"open"}}]'), 'audit.json: targets[0].expect: key "0" is not a port number 1-65535'],
     [file('[{"host":"198.18.4.2","expect":{"22":1}}]'), 'audit.json: targets[0].expect.22: expected STATE[@BY] as a string, e.g. "closed@middlebox", got 1'],
     [file('[{"host":"198.18.4.2","expect":{"22":"shut"}}]'), 'audit.json: targets[0].expect.22: invalid expectation "22=shut": state "shut" is not one of open, closed, unreachable, filtered'],
-    [file('[{"host":"198.18.4.2","expect":{"22":"closed@firewall"}}]'), 'audit.json: targets[0].expect.22: invalid expectation "22=closed@firewall": "firewall" after @ is not one of host, middlebox, beyond, none, unknown'],
+    [file('[{"host":"198.18.4.2","expect":{"22":"closed@firewall"}}]'), 'audit.json: targets[0].expect.22: invalid expectation "22=closed@firewall": "firewall" after @ is not one of host, middlebox, beyond, unknown, none'],
     [file('[{"host":"198.18.4.2","ports":"22,443","expect":{"8080":"filtered"}}]'), 'audit.json: targets[0].expect.8080: port 8080 is not among the ports probed (22,443): add it to ports'],
     [file('[]'), 'audit.json: targets: the list is empty'],
     [file('{"host":"198.18.4.2"}'), 'audit.json: targets: expected a list of targets, got a mapping'],

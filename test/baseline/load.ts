@@ -5,7 +5,7 @@ import t from 'tap';
 import { loadBaseline, parseBaseline } from '../../src/baseline/load.js';
 import { formatJson } from '../../src/report/json.js';
 import { formatNdjson } from '../../src/report/ndjson.js';
-import { reportProblems } from '../../src/report/schema.js';
+import { reportProblems } from '../../src/model/report-check.js';
 import { articleReport, hostileReport, multiReport, reportOf, tracedReport, usageMessage, usageMessageAsync } from '../report/fixtures.js';
 import { validateReport } from '../report/validate.js';
 

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { ipv4Start, LinkType, NOT_IPV4, UNDECODABLE, isSupportedLinkType } from '../../src/capture/link.js';
+import { ipv4Start, NOT_IPV4, UNDECODABLE, isSupportedLinkType } from '../../src/capture/link.js';
+import { LinkType } from '../../src/model/capture.js';
 import { cookedV1Frame, cookedV2Frame, ethernetFrame, loopFrame, nullFrame, tcpPacket } from '../../src/capture/synthesize.js';
 
 const ip = tcpPacket({ source: '198.18.4.2', destination: '198.18.1.1', ttl: 63, sourcePort: 22, destinationPort: 50000, flags: 0x14 });

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
-import { analyzeCapture } from '../../src/analyze/command.js';
+import { analyzeCapture } from '../../src/cli/analyze-command.js';
 import { ByteWindow, chunkSource } from '../../src/capture/byte-window.js';
 import { copyPacket, type DecodedPacket } from '../../src/capture/decoded.js';
 import { CaptureFormatError } from '../../src/capture/errors.js';
 import { records } from '../../src/capture/frames.js';
-import { LinkType } from '../../src/capture/link.js';
+import { LinkType } from '../../src/model/capture.js';
 import { openCaptureSource, type CaptureCounts } from '../../src/capture/open.js';
 import { parsePcapHeader, PcapReader } from '../../src/capture/pcap.js';
 import {

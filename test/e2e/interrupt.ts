@@ -2,7 +2,7 @@
 import t from 'tap';
 import * as topologies from '../../scripts/lab/topologies.js';
 import { assertLabAvailable, CLI, withLab } from '../helpers/lab-probe.js';
-import type { Report } from '../../src/report/model.js';
+import type { Report } from '../../src/model/report.js';
 
 if (assertLabAvailable(t)) {
   t.test('SIGINT prints the partial report and exits 130', async (t) => {

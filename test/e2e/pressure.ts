@@ -3,7 +3,7 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import * as topologies from '../../scripts/lab/topologies.js';
 import { assertLabAvailable, probeJson, withLab } from '../helpers/lab-probe.js';
-import type { Report } from '../../src/report/model.js';
+import type { Report } from '../../src/model/report.js';
 
 /** Every port of the article's server: 22 forged by the firewall (hop 2), 443 open, the rest closed by the host (hop 4). */
 function articleMistakes(report: Report | null, address: string, ports: number): string[] {

@@ -5,8 +5,8 @@ import {
   evaluateReport,
   expectationSummary,
   formatExpectationLines,
-  formatSeen,
 } from '../../src/expect/evaluate.js';
+import { formatSeen } from '../../src/model/expectation.js';
 import { parseExpectations } from '../../src/expect/expectation.js';
 import { articleReport, multiReport } from '../report/fixtures.js';
 

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { UsageError } from '../../src/errors.js';
 import { usageMessage } from '../report/fixtures.js';
-import { formatExpected, parseExpectation, parseExpectations, parseExpectedValue } from '../../src/expect/expectation.js';
+import { parseExpectation, parseExpectations, parseExpectedValue } from '../../src/expect/expectation.js';
+import { formatExpected } from '../../src/model/expectation.js';
 
 t.test('one element', async (t) => {
   t.same(parseExpectation('22=closed@middlebox'), { port: 22, state: 'closed', answeredBy: 'middlebox' });
@@ -29,9 +30,9 @@ t.test('bad elements name themselves', async (t) => {
     ['22=', 'invalid expectation "22=": no state: expected PORT=STATE[@BY], e.g. 22=closed@middlebox'],
     ['22=@host', 'invalid expectation "22=@host": no state: expected PORT=STATE[@BY], e.g. 22=closed@middlebox'],
     ['22=shut', 'invalid expectation "22=shut": state "shut" is not one of open, closed, unreachable, filtered'],
-    ['22=closed@firewall', 'invalid expectation "22=closed@firewall": "firewall" after @ is not one of host, middlebox, beyond, none, unknown'],
-    ['22=closed@', 'invalid expectation "22=closed@": "" after @ is not one of host, middlebox, beyond, none, unknown'],
-    ['22=closed@host@middlebox', 'invalid expectation "22=closed@host@middlebox": "host@middlebox" after @ is not one of host, middlebox, beyond, none, unknown'],
+    ['22=closed@firewall', 'invalid expectation "22=closed@firewall": "firewall" after @ is not one of host, middlebox, beyond, unknown, none'],
+    ['22=closed@', 'invalid expectation "22=closed@": "" after @ is not one of host, middlebox, beyond, unknown, none'],
+    ['22=closed@host@middlebox', 'invalid expectation "22=closed@host@middlebox": "host@middlebox" after @ is not one of host, middlebox, beyond, unknown, none'],
     ['22=filtered@host', 'invalid expectation "22=filtered@host": a filtered port got no reply, so it is answered by none: write 22=filtered'],
     ['22=open@none', 'invalid expectation "22=open@none": an open port got a reply, so someone answered it: use @host, @middlebox, @beyond or @unknown'],
     ['22=closed@none', 'invalid expectation "22=closed@none": a closed port got a reply, so someone answered it: use @host, @middlebox, @beyond or @unknown'],

@@ -12,7 +12,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import t from 'tap';
 import fc from 'fast-check';
-import { ipv4Start, LinkType, NOT_IPV4, UNDECODABLE } from '../../src/capture/link.js';
+import { ipv4Start, NOT_IPV4, UNDECODABLE } from '../../src/capture/link.js';
+import { LinkType } from '../../src/model/capture.js';
 import { parsePcapHeader } from '../../src/capture/pcap.js';
 import { timestampScale } from '../../src/capture/pcapng.js';
 import { pcapngSectionHeader } from '../../src/capture/synthesize.js';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
-import { LinkType } from '../../src/capture/link.js';
+import { LinkType } from '../../src/model/capture.js';
 import { IcmpType } from '../../src/packet/icmp.js';
 import { TcpFlag } from '../../src/packet/tcp.js';
 import {

@@ -11,8 +11,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort } from 'node:worker_threads';
-import { analyzeCapture, runAnalyze } from '../../src/analyze/command.js';
-import { formatAnalyzeJson, formatAnalyzeTable } from '../../src/analyze/format.js';
+import { analyzeCapture, runAnalyze } from '../../src/cli/analyze-command.js';
+import { formatAnalyzeJson, formatAnalyzeTable } from '../../src/report/analysis.js';
 import { chunkSource } from '../../src/capture/byte-window.js';
 import type { DecodedPacket } from '../../src/capture/decoded.js';
 import { CaptureFormatError } from '../../src/capture/errors.js';
@@ -109,7 +109,7 @@ export async function readCapture(request: Omit<ReadRequest, 'id'>): Promise<Rea
       const path = join(directory, 'capture');
       await writeFile(path, request.bytes);
       let report = '';
-      await runAnalyze(path, { format: request.format }, { stdout: (text) => (report += text), stderr: () => undefined });
+      await runAnalyze(path, { format: request.format }, { stdout: (text) => { report += text; }, stderr: () => undefined });
       return { kind: 'ok', format: 'file', counts: { packets: 0, ipv4: 0, notIPv4: 0, undecodable: 0, linkTypes: [] }, report, problems, ms: ms() };
     }
     const capture = await openCaptureSource(chunkSource(chunks(request.bytes, request.chunk)), 'fuzz', { windowBytes: request.windowBytes });

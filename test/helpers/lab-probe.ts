@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import { buildChain, requireRoot, type Lab } from '../../scripts/lab/lab.js';
 import type { Topology } from '../../scripts/lab/topologies.js';
-import type { Report } from '../../src/report/model.js';
+import type { Report } from '../../src/model/report.js';
 
 export const CLI = fileURLToPath(new URL('../../bin/ttl-probe.js', import.meta.url));
 

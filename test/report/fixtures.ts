@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import type { TargetObservation } from '../../src/infer/observation.js';
 import { buildTargetReport } from '../../src/infer/target-report.js';
 import { withTrace } from '../../src/trace/merge.js';
-import { REPORT_SCHEMA, type Report } from '../../src/report/model.js';
+import { REPORT_SCHEMA, type Report } from '../../src/model/report.js';
 import { UsageError } from '../../src/errors.js';
 
 /**

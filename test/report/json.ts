@@ -1,6 +1,6 @@
 import t from 'tap';
 import { formatJson, jsonChunks } from '../../src/report/json.js';
-import type { Report } from '../../src/report/model.js';
+import type { Report } from '../../src/model/report.js';
 
 // The streamed output must be byte for byte what JSON.stringify(report, null, 2) gives.
 const cases: Record<string, unknown> = {

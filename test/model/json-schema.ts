@@ -1,8 +1,8 @@
 import t from 'tap';
 import { formatJson } from '../../src/report/json.js';
-import type { Report } from '../../src/report/model.js';
-import { articleReport, hostileReport, multiReport, reportOf, tracedReport } from './fixtures.js';
-import { reportSchema, validateReport } from './validate.js';
+import type { Report } from '../../src/model/report.js';
+import { articleReport, hostileReport, multiReport, reportOf, tracedReport } from '../report/fixtures.js';
+import { reportSchema, validateReport } from '../report/validate.js';
 
 /** A fresh, mutable copy of a report as it goes over the wire. */
 function wire(report: Report): Record<string, any> {

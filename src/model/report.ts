@@ -6,10 +6,22 @@
 
 export const REPORT_SCHEMA = 'ttl-probe/1';
 
-export type PortState = 'open' | 'closed' | 'unreachable' | 'filtered';
-export type ReplyKind = 'syn-ack' | 'rst' | 'icmp-unreachable';
-export type AnsweredBy = 'host' | 'middlebox' | 'beyond' | 'unknown' | 'none';
-export type ReferenceSource = 'echo' | 'syn-ack' | 'rst' | 'none';
+/*
+ * Every enumeration of the report, declared once: the TypeScript types, the
+ * run-time check of reports read back (report/schema.ts) and the published
+ * JSON Schema (model/json-schema.ts -> schema/*.json) all derive from these.
+ */
+export const PORT_STATES = ['open', 'closed', 'unreachable', 'filtered'] as const;
+export type PortState = (typeof PORT_STATES)[number];
+export const REPLY_KINDS = ['syn-ack', 'rst', 'icmp-unreachable'] as const;
+export type ReplyKind = (typeof REPLY_KINDS)[number];
+export const ANSWERED_BY = ['host', 'middlebox', 'beyond', 'unknown', 'none'] as const;
+export type AnsweredBy = (typeof ANSWERED_BY)[number];
+export const REFERENCE_SOURCES = ['echo', 'syn-ack', 'rst', 'none'] as const;
+export type ReferenceSource = (typeof REFERENCE_SOURCES)[number];
+/** The initial TTLs (and IPv6 hop limits) stacks start with, smallest first. */
+export const INITIAL_TTLS = [32, 64, 128, 255] as const;
+export type InitialTtl = (typeof INITIAL_TTLS)[number];
 
 /** One reply to a port's SYN, with what its TTL says about its sender. */
 export interface ReplyReport {

@@ -1,19 +1,8 @@
-import { LinkType } from '../capture/link.js';
-import { formatJson } from '../report/json.js';
-import { formatTargetTable } from '../report/table.js';
-import type { AnalyzedTargetReport, AnalyzeReport, CaptureSummary, MidflowReset } from './model.js';
+import { LINK_TYPE_NAMES } from '../model/capture.js';
+import { formatJson } from './json.js';
+import { formatTargetTable } from './table.js';
+import type { AnalyzedTargetReport, AnalyzeReport, CaptureSummary, MidflowReset } from '../model/analysis.js';
 
-const LINK_NAMES: ReadonlyMap<number, string> = new Map([
-  [LinkType.NULL, 'BSD loopback'],
-  [LinkType.ETHERNET, 'Ethernet'],
-  [LinkType.RAW_DLT12, 'raw IP'],
-  [LinkType.RAW_DLT14, 'raw IP'],
-  [LinkType.RAW, 'raw IP'],
-  [LinkType.LOOP, 'OpenBSD loopback'],
-  [LinkType.LINUX_SLL, 'Linux cooked v1'],
-  [LinkType.IPV4, 'raw IPv4'],
-  [LinkType.LINUX_SLL2, 'Linux cooked v2'],
-]);
 
 const FORMAT_NAMES: Readonly<Record<CaptureSummary['format'], string>> = {
   pcap: 'pcap',
@@ -81,7 +70,7 @@ export function formatMidflowResets(target: AnalyzedTargetReport): string[] {
 
 /** One line about the file: format, link types, packet counts, the clients' addresses. */
 export function formatCaptureSummary(capture: CaptureSummary, firstProblem: string | null = null): string {
-  const links = capture.linkTypes.map((type) => LINK_NAMES.get(type) ?? `link type ${type} (not supported)`);
+  const links = capture.linkTypes.map((type) => LINK_TYPE_NAMES.get(type) ?? `link type ${type} (not supported)`);
   const kind = [FORMAT_NAMES[capture.format], ...new Set(links)].join(', ');
   const parts = [`${capture.packets} packets`, `${capture.ipv4} IPv4`];
   if (capture.notIPv4 > 0) parts.push(`${capture.notIPv4} other protocols`);

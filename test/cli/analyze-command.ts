@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { runAnalyze } from '../../src/analyze/command.js';
-import { formatTimestamp } from '../../src/analyze/format.js';
-import type { AnalyzeReport } from '../../src/analyze/model.js';
+import { runAnalyze } from '../../src/cli/analyze-command.js';
+import { formatTimestamp } from '../../src/report/analysis.js';
+import type { AnalyzeReport } from '../../src/model/analysis.js';
 import { CaptureFormatError } from '../../src/capture/errors.js';
-import { LinkType } from '../../src/capture/link.js';
+import { LinkType } from '../../src/model/capture.js';
 import { echoPacket, ethernetFrame, nullFrame, pcapFile, tcpPacket } from '../../src/capture/synthesize.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttl-probe-analyze-'));
@@ -20,7 +20,7 @@ const write = (name: string, data: Buffer | string): string => {
 async function run(file: string, format: 'table' | 'json' = 'json'): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runAnalyze(file, { format }, { stdout: (text) => (out += text), stderr: (text) => (err += text) });
+  const code = await runAnalyze(file, { format }, { stdout: (text) => { out += text; }, stderr: (text) => { err += text; } });
   return { code, out, err };
 }
 

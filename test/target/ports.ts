@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parsePortList } from '../../src/cli/ports.js';
+import { parsePortList } from '../../src/target/ports.js';
 import { UsageError } from '../../src/errors.js';
 
 t.test('valid port lists', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { resolveTarget, unprobeableReason } from '../../src/cli/targets.js';
+import { resolveTarget, unprobeableReason } from '../../src/target/resolve.js';
 import { UsageError } from '../../src/errors.js';
 
 t.test('literal addresses', async (t) => {

@@ -1,9 +1,9 @@
 import { buildTargetReport } from '../infer/target-report.js';
-import { REPORT_SCHEMA, type Report } from '../report/model.js';
+import { REPORT_SCHEMA, type Report } from '../model/report.js';
 import { traceTarget } from '../trace/tracer.js';
 import { withTrace } from '../trace/merge.js';
 import type { Transport } from '../transport/transport.js';
-import { DEFAULT_SCAN_OPTIONS, scan, type ScanTarget } from './engine.js';
+import { DEFAULT_SCAN_OPTIONS, scan, type ScanTarget } from '../scan/engine.js';
 import { monotonicMs } from '../clock.js';
 
 /** One probe run: what to probe and how. Targets are already resolved. */

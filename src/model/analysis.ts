@@ -1,5 +1,5 @@
-import type { CaptureFormat } from '../capture/open.js';
-import type { AnsweredBy, PortReport, Report, TargetReport } from '../report/model.js';
+import type { CaptureFormat } from './capture.js';
+import type { AnsweredBy, PortReport, Report, TargetReport } from './report.js';
 
 /**
  * The `ttl-probe analyze` report: the probe's report record (schema

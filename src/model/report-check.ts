@@ -1,4 +1,4 @@
-import { REPORT_SCHEMA } from './model.js';
+import { ANSWERED_BY, PORT_STATES, REFERENCE_SOURCES, REPLY_KINDS, REPORT_SCHEMA } from './report.js';
 
 /**
  * A run-time check of a parsed `--json` report (schema ttl-probe/1), for
@@ -7,10 +7,6 @@ import { REPORT_SCHEMA } from './model.js';
  * the same samples); unknown fields are allowed, since later versions add some.
  */
 
-const STATES = ['open', 'closed', 'unreachable', 'filtered'];
-const ANSWERERS = ['host', 'middlebox', 'beyond', 'unknown', 'none'];
-const REPLY_KINDS = ['syn-ack', 'rst', 'icmp-unreachable'];
-const REFERENCE_SOURCES = ['echo', 'syn-ack', 'rst', 'none'];
 /** Problems reported at most: a wrong file tends to be wrong everywhere. */
 const MAX_PROBLEMS = 10;
 
@@ -142,8 +138,8 @@ function checkTarget(problems: Problems, place: string, target: unknown): void {
     const portPlace = `${place}.ports[${index}]`;
     const portOk = problems.fields(portPlace, port, {
       port: integer(1, 65535),
-      state: oneOf(STATES),
-      answeredBy: oneOf(ANSWERERS),
+      state: oneOf(PORT_STATES),
+      answeredBy: oneOf(ANSWERED_BY),
       hop: nullable(integer(1)),
       tries: integer(0),
       explanation: nullable(string),

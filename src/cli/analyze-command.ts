@@ -1,9 +1,9 @@
 import { openCapture, type Capture } from '../capture/open.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
-import { CaptureAnalyzer } from './analyzer.js';
-import { formatAnalyzeJson, formatAnalyzeTable } from './format.js';
-import type { AnalyzeReport } from './model.js';
-import { buildAnalyzeReport } from './report.js';
+import { CaptureAnalyzer } from '../analyze/analyzer.js';
+import { formatAnalyzeJson, formatAnalyzeTable } from '../report/analysis.js';
+import type { AnalyzeReport } from '../model/analysis.js';
+import { buildAnalyzeReport } from '../analyze/report.js';
 
 export interface AnalyzeOptions {
   format: 'table' | 'json';

@@ -1,0 +1,798 @@
+import { ANSWERED_BY, INITIAL_TTLS, PORT_STATES, REFERENCE_SOURCES, REPLY_KINDS } from './report.js';
+
+/**
+ * The published JSON Schemas of `--json` and `--format ndjson`
+ * (schema/*.schema.json are written from these by scripts/write-schemas.ts at
+ * every build): their enumerations come from the model, so the types, the
+ * run-time check and the schema cannot disagree.
+ */
+
+/** A dotted-quad IPv4 address, or IPv6 text (hex groups and colons, an IPv4 tail allowed). */
+const ADDRESS_PATTERN =
+  '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}|[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}|[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,6}:(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3})$';
+
+export const REPORT_JSON_SCHEMA = {
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "urn:ttl-probe:schema:ttl-probe-1",
+  "title": "ttl-probe report (schema ttl-probe/1)",
+  "description": "The output of `ttl-probe --json` (`--format json`): per target, the echo replies, the host's reference distance, and per port its state, the reply, who answered it and from which hop. Field names are a contract: later versions add fields (so unknown fields are allowed) but never rename or remove these.",
+  "type": "object",
+  "required": [
+    "schema",
+    "interrupted",
+    "targets"
+  ],
+  "properties": {
+    "schema": {
+      "const": "ttl-probe/1",
+      "description": "Identifies the format and its version."
+    },
+    "interrupted": {
+      "type": "boolean",
+      "description": "True when the run was interrupted (Ctrl-C) and the report is partial."
+    },
+    "targets": {
+      "type": "array",
+      "items": {
+        "$ref": "#/$defs/target"
+      }
+    }
+  },
+  "$defs": {
+    "port": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 65535
+    },
+    "ttl": {
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 255
+    },
+    "initialTtl": {
+      "enum": [...INITIAL_TTLS],
+      "description": "The initial TTL a packet most likely left its sender with."
+    },
+    "count": {
+      "type": "integer",
+      "minimum": 0
+    },
+    "distance": {
+      "type": "integer",
+      "minimum": 0,
+      "description": "Routers crossed on the way back: initial TTL - received TTL."
+    },
+    "hop": {
+      "type": "integer",
+      "minimum": 1,
+      "description": "traceroute hop of the sender: distance + 1."
+    },
+    "milliseconds": {
+      "type": "number",
+      "minimum": 0
+    },
+    "state": {
+      "enum": [...PORT_STATES]
+    },
+    "answeredBy": {
+      "enum": [...ANSWERED_BY],
+      "description": "host: the reply came from the host's distance; middlebox: from closer (a device on the path); beyond: from farther (forwarded past the address that answers ping); unknown: a reply but no reference to compare with; none: no reply."
+    },
+    "pathHop": {
+      "type": "object",
+      "description": "One hop of a traced path: the router (or, last, the host) at that hop.",
+      "required": [
+        "hop",
+        "address",
+        "rttMs"
+      ],
+      "properties": {
+        "hop": {
+          "$ref": "#/$defs/hop"
+        },
+        "address": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "rttMs": {
+          "oneOf": [
+            {
+              "$ref": "#/$defs/milliseconds"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        }
+      }
+    },
+    "hopFinding": {
+      "type": "object",
+      "required": [
+        "hop",
+        "address",
+        "confirmed"
+      ],
+      "properties": {
+        "hop": {
+          "$ref": "#/$defs/hop"
+        },
+        "address": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "confirmed": {
+          "type": "boolean"
+        }
+      }
+    },
+    "target": {
+      "type": "object",
+      "required": [
+        "target",
+        "address",
+        "echo",
+        "reference",
+        "ports",
+        "ignored",
+        "unfinishedPorts"
+      ],
+      "properties": {
+        "target": {
+          "type": "string",
+          "minLength": 1,
+          "description": "The target as the user gave it (address or host name)."
+        },
+        "address": {
+          "type": "string",
+          "pattern": ADDRESS_PATTERN,
+          "description": "The address probed: IPv4 (dotted quad) or IPv6 (RFC 5952 text)."
+        },
+        "echo": {
+          "$ref": "#/$defs/echo"
+        },
+        "reference": {
+          "$ref": "#/$defs/reference"
+        },
+        "ports": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/portReport"
+          }
+        },
+        "ignored": {
+          "$ref": "#/$defs/count",
+          "description": "Replies that failed validation (wrong cookie, unprobed port, bad checksum) and were not used."
+        },
+        "unfinishedPorts": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/port"
+          },
+          "description": "Ports whose probing was cut short by an interruption: no verdict is claimed for them."
+        },
+        "path": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/pathHop"
+          },
+          "description": "--trace only: the path to the target, hop by hop, the host last."
+        },
+        "pathPort": {
+          "$ref": "#/$defs/port",
+          "description": "--trace only: the port whose flow discovered the path."
+        }
+      }
+    },
+    "echo": {
+      "type": "object",
+      "required": [
+        "sent",
+        "received",
+        "ttl",
+        "initialTtl",
+        "distance",
+        "rttMs"
+      ],
+      "properties": {
+        "sent": {
+          "$ref": "#/$defs/count"
+        },
+        "received": {
+          "$ref": "#/$defs/count"
+        },
+        "ttl": {
+          "oneOf": [
+            {
+              "$ref": "#/$defs/ttl"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "initialTtl": {
+          "oneOf": [
+            {
+              "$ref": "#/$defs/initialTtl"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "distance": {
+          "oneOf": [
+            {
+              "$ref": "#/$defs/distance"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "rttMs": {
+          "oneOf": [
+            {
+              "$ref": "#/$defs/milliseconds"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        }
+      },
+      "if": {
+        "properties": {
+          "received": {
+            "const": 0
+          }
+        }
+      },
+      "then": {
+        "properties": {
+          "ttl": {
+            "type": "null"
+          },
+          "initialTtl": {
+            "type": "null"
+          },
+          "distance": {
+            "type": "null"
+          },
+          "rttMs": {
+            "type": "null"
+          }
+        }
+      },
+      "else": {
+        "properties": {
+          "ttl": {
+            "type": "integer"
+          },
+          "initialTtl": {
+            "type": "integer"
+          },
+          "distance": {
+            "type": "integer"
+          },
+          "rttMs": {
+            "type": "number"
+          }
+        }
+      }
+    },
+    "reference": {
+      "type": "object",
+      "required": [
+        "source",
+        "distance",
+        "hop"
+      ],
+      "properties": {
+        "source": {
+          "enum": [...REFERENCE_SOURCES],
+          "description": "What the host's distance was taken from."
+        },
+        "distance": {
+          "oneOf": [
+            {
+              "$ref": "#/$defs/distance"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "hop": {
+          "oneOf": [
+            {
+              "$ref": "#/$defs/hop"
+            },
+            {
+              "type": "null"
+            }
+          ],
+          "description": "traceroute hop of the host (distance + 1)."
+        }
+      },
+      "if": {
+        "properties": {
+          "source": {
+            "const": "none"
+          }
+        }
+      },
+      "then": {
+        "properties": {
+          "distance": {
+            "type": "null"
+          },
+          "hop": {
+            "type": "null"
+          }
+        }
+      },
+      "else": {
+        "properties": {
+          "distance": {
+            "type": "integer"
+          },
+          "hop": {
+            "type": "integer"
+          }
+        }
+      }
+    },
+    "reply": {
+      "type": "object",
+      "description": "One reply to a port's SYN, with what its TTL says about its sender.",
+      "required": [
+        "kind",
+        "from",
+        "ttl",
+        "initialTtl",
+        "distance",
+        "rttMs"
+      ],
+      "properties": {
+        "kind": {
+          "enum": [...REPLY_KINDS]
+        },
+        "from": {
+          "type": "string",
+          "description": "Source address of the reply (for ICMP errors: the router or host that sent the error)."
+        },
+        "ttl": {
+          "$ref": "#/$defs/ttl"
+        },
+        "initialTtl": {
+          "$ref": "#/$defs/initialTtl"
+        },
+        "distance": {
+          "$ref": "#/$defs/distance"
+        },
+        "rttMs": {
+          "$ref": "#/$defs/milliseconds"
+        },
+        "icmpType": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 255,
+          "description": "Only for kind icmp-unreachable."
+        },
+        "icmpCode": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 255,
+          "description": "Only for kind icmp-unreachable."
+        },
+        "quotedTtl": {
+          "$ref": "#/$defs/ttl",
+          "description": "Only for ICMP errors: the TTL left in the copy of our SYN that the error quotes."
+        },
+        "probeDistance": {
+          "type": "integer",
+          "description": "sent TTL - quotedTtl: routers our SYN crossed before the sender."
+        }
+      }
+    },
+    "portReport": {
+      "type": "object",
+      "required": [
+        "port",
+        "state",
+        "reply",
+        "answeredBy",
+        "hop",
+        "tries",
+        "explanation"
+      ],
+      "properties": {
+        "port": {
+          "$ref": "#/$defs/port"
+        },
+        "state": {
+          "$ref": "#/$defs/state"
+        },
+        "reply": {
+          "oneOf": [
+            {
+              "$ref": "#/$defs/reply"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "answeredBy": {
+          "$ref": "#/$defs/answeredBy"
+        },
+        "hop": {
+          "oneOf": [
+            {
+              "$ref": "#/$defs/hop"
+            },
+            {
+              "type": "null"
+            }
+          ],
+          "description": "traceroute hop of whoever answered; null without a reply."
+        },
+        "tries": {
+          "$ref": "#/$defs/count",
+          "description": "How many SYNs were sent to this port."
+        },
+        "explanation": {
+          "type": [
+            "string",
+            "null"
+          ],
+          "description": "One line for a port not answered by the host; null when the host answered."
+        },
+        "responder": {
+          "oneOf": [
+            {
+              "$ref": "#/$defs/hopFinding"
+            },
+            {
+              "type": "null"
+            }
+          ],
+          "description": "--trace only: the device that answered (its hop and address), confirmed by TTL-limited probes."
+        },
+        "droppedAfter": {
+          "oneOf": [
+            {
+              "$ref": "#/$defs/hopFinding"
+            },
+            {
+              "type": "null"
+            }
+          ],
+          "description": "--trace only, silent ports: the last hop whose time-exceeded still came back; the filter is there or on the next link."
+        }
+      },
+      "allOf": [
+        {
+          "if": {
+            "properties": {
+              "state": {
+                "const": "filtered"
+              }
+            }
+          },
+          "then": {
+            "properties": {
+              "reply": {
+                "type": "null"
+              },
+              "answeredBy": {
+                "const": "none"
+              },
+              "hop": {
+                "type": "null"
+              }
+            }
+          },
+          "else": {
+            "properties": {
+              "reply": {
+                "type": "object"
+              },
+              "hop": {
+                "type": "integer"
+              },
+              "answeredBy": {
+                "not": {
+                  "const": "none"
+                }
+              }
+            }
+          }
+        },
+        {
+          "if": {
+            "properties": {
+              "state": {
+                "const": "open"
+              }
+            }
+          },
+          "then": {
+            "properties": {
+              "reply": {
+                "type": "object",
+                "properties": {
+                  "kind": {
+                    "const": "syn-ack"
+                  }
+                }
+              }
+            }
+          }
+        },
+        {
+          "if": {
+            "properties": {
+              "state": {
+                "const": "closed"
+              }
+            }
+          },
+          "then": {
+            "properties": {
+              "reply": {
+                "type": "object",
+                "properties": {
+                  "kind": {
+                    "const": "rst"
+                  }
+                }
+              }
+            }
+          }
+        },
+        {
+          "if": {
+            "properties": {
+              "state": {
+                "const": "unreachable"
+              }
+            }
+          },
+          "then": {
+            "properties": {
+              "reply": {
+                "type": "object",
+                "properties": {
+                  "kind": {
+                    "const": "icmp-unreachable"
+                  }
+                }
+              }
+            }
+          }
+        },
+        {
+          "if": {
+            "properties": {
+              "answeredBy": {
+                "const": "host"
+              }
+            }
+          },
+          "then": {
+            "properties": {
+              "explanation": {
+                "type": "null"
+              }
+            }
+          },
+          "else": {
+            "properties": {
+              "explanation": {
+                "type": "string"
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+};
+
+export const NDJSON_JSON_SCHEMA = {
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "urn:ttl-probe:schema:ttl-probe-1-ndjson",
+  "title": "ttl-probe ndjson line (schema ttl-probe/1)",
+  "description": "One line of `ttl-probe --format ndjson`: one port of one target. A port without a verdict (interrupted, or expected but not probed) has null state, answeredBy, hop, reply and tries, and says why in explanation. Unknown fields are allowed: later versions add fields, never rename these.",
+  "type": "object",
+  "required": [
+    "schema",
+    "target",
+    "address",
+    "port",
+    "state",
+    "answeredBy",
+    "hop",
+    "hostHop",
+    "reply",
+    "tries",
+    "explanation"
+  ],
+  "properties": {
+    "schema": {
+      "const": "ttl-probe/1"
+    },
+    "target": {
+      "type": "string",
+      "minLength": 1
+    },
+    "address": {
+      "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/target/properties/address"
+    },
+    "port": {
+      "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/port"
+    },
+    "state": {
+      "oneOf": [
+        {
+          "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/state"
+        },
+        {
+          "type": "null"
+        }
+      ]
+    },
+    "answeredBy": {
+      "oneOf": [
+        {
+          "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/answeredBy"
+        },
+        {
+          "type": "null"
+        }
+      ]
+    },
+    "hop": {
+      "oneOf": [
+        {
+          "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/hop"
+        },
+        {
+          "type": "null"
+        }
+      ]
+    },
+    "hostHop": {
+      "oneOf": [
+        {
+          "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/hop"
+        },
+        {
+          "type": "null"
+        }
+      ],
+      "description": "traceroute hop of the host (the reference)."
+    },
+    "reply": {
+      "oneOf": [
+        {
+          "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/reply"
+        },
+        {
+          "type": "null"
+        }
+      ]
+    },
+    "tries": {
+      "oneOf": [
+        {
+          "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/count"
+        },
+        {
+          "type": "null"
+        }
+      ]
+    },
+    "explanation": {
+      "type": [
+        "string",
+        "null"
+      ]
+    },
+    "responder": {
+      "oneOf": [
+        {
+          "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/hopFinding"
+        },
+        {
+          "type": "null"
+        }
+      ],
+      "description": "--trace only."
+    },
+    "droppedAfter": {
+      "oneOf": [
+        {
+          "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/hopFinding"
+        },
+        {
+          "type": "null"
+        }
+      ],
+      "description": "--trace only."
+    },
+    "expectation": {
+      "type": "object",
+      "description": "Present when an expectation was given for this port.",
+      "required": [
+        "expected",
+        "met",
+        "message"
+      ],
+      "properties": {
+        "expected": {
+          "type": "object",
+          "required": [
+            "state"
+          ],
+          "properties": {
+            "state": {
+              "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/state"
+            },
+            "answeredBy": {
+              "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/answeredBy"
+            }
+          }
+        },
+        "met": {
+          "type": "boolean"
+        },
+        "message": {
+          "type": "string"
+        }
+      }
+    }
+  },
+  "if": {
+    "properties": {
+      "state": {
+        "type": "null"
+      }
+    }
+  },
+  "then": {
+    "properties": {
+      "answeredBy": {
+        "type": "null"
+      },
+      "hop": {
+        "type": "null"
+      },
+      "reply": {
+        "type": "null"
+      },
+      "tries": {
+        "type": "null"
+      },
+      "explanation": {
+        "type": "string"
+      }
+    }
+  },
+  "else": {
+    "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/portReport"
+  }
+};
+
+/** The schema files and their contents, as written to schema/. */
+export const SCHEMA_FILES: readonly { file: string; schema: object }[] = [
+  { file: 'ttl-probe-1.schema.json', schema: REPORT_JSON_SCHEMA },
+  { file: 'ttl-probe-1-ndjson.schema.json', schema: NDJSON_JSON_SCHEMA },
+];
