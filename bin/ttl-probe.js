@@ -3,16 +3,24 @@
 // wires the process (argv, stdio, signals) to it and sets the exit code. CommonJS (bin/package.json):
 // the ESM loader alone costs a short run more time than the probe itself.
 'use strict';
-const { fstatSync, readFileSync, writeSync } = require('node:fs');
+const { fstatSync, readFileSync, renameSync, writeFileSync, writeSync } = require('node:fs');
 const { join } = require('node:path');
 const vm = require('node:vm');
 
+/**
+ * V8's code cache for this V8 version: made by the build for the Node.js that built the package
+ * (scripts/bundle.mjs), and by the first run of any other Node.js where dist/ is writable (a
+ * package built on Node 20 and run on 24 would otherwise compile the whole bundle at every start).
+ */
+const dist = join(__dirname, '..', 'dist');
+const cacheFile = join(dist, `ttl-probe-v8-${process.versions.v8}.cache`);
+let compiled;
+
 function loadCli() {
-  const dist = join(__dirname, '..', 'dist');
   const file = join(dist, 'ttl-probe.cjs');
   let cachedData;
   try {
-    cachedData = readFileSync(join(dist, 'ttl-probe.cache'));
+    cachedData = readFileSync(cacheFile);
   } catch {
     cachedData = undefined; // no cache: compile as usual
   }
@@ -20,9 +28,21 @@ function loadCli() {
     filename: file,
     cachedData,
   });
+  compiled = { script, needsCache: cachedData === undefined || script.cachedDataRejected === true };
   const module = { exports: {} };
   script.runInThisContext()(module.exports, require('node:module').createRequire(file), module, file, dist);
   return module.exports;
+}
+
+/** Records the code cache this V8 lacked, with what this run compiled; where dist/ is read-only, nothing. */
+function recordCodeCache() {
+  if (!compiled?.needsCache) return;
+  try {
+    writeFileSync(`${cacheFile}.${process.pid}`, compiled.script.createCachedData());
+    renameSync(`${cacheFile}.${process.pid}`, cacheFile);
+  } catch {
+    // Not ours to write (an installed package run by a user): start-up only stays slower.
+  }
 }
 
 // TTL_PROBE_TIMING=1: phase marks on stderr (see src/timing.ts).
@@ -36,7 +56,19 @@ const timing = (label) => {
 };
 
 timing('launcher');
-const { main, createStdoutWriter, openProcessStdout, whenDrained } = loadCli();
+/** The bundle, or exit 3 with one line when raw-socket's addon was built for another Node.js. */
+function loadCliOrExplain() {
+  try {
+    return loadCli();
+  } catch (error) {
+    if (error?.code !== 'ERR_DLOPEN_FAILED') throw error;
+    const reason = String(error.message).replace(/\s+/g, ' ').replace(/ Please try.*$/, '');
+    writeSync(2, `ttl-probe: the raw-socket addon cannot be loaded by Node.js ${process.version} (${reason}); rebuild it for this Node.js: npm rebuild raw-socket (in ttl-probe's folder, or reinstall the package)\n`);
+    process.exit(3);
+  }
+}
+
+const { main, createStdoutWriter, openProcessStdout, whenDrained } = loadCliOrExplain();
 const controller = new AbortController();
 let interrupts = 0;
 process.on('SIGINT', () => {
@@ -79,5 +111,6 @@ main(process.argv.slice(2), {
   // after a 1000-port run. The sockets are closed by now.
   await stdout.drained();
   if (stderrUsed) await whenDrained(process.stderr);
+  recordCodeCache();
   process.exit(exitCode);
 });

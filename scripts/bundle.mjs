@@ -2,7 +2,7 @@
 // Start-up is most of a short run (three ports take a few milliseconds; loading ~100 modules and
 // compiling them took longer), so bin/ttl-probe.js loads this one file with the cached code.
 import { build } from 'esbuild';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,8 @@ import vm from 'node:vm';
 
 const root = new URL('..', import.meta.url);
 const bundle = fileURLToPath(new URL('dist/ttl-probe.cjs', root));
-const cache = fileURLToPath(new URL('dist/ttl-probe.cache', root));
+// One cache per V8 version (V8 rejects another's): bin/ttl-probe.js reads the one of the Node.js running it.
+const cache = fileURLToPath(new URL(`dist/ttl-probe-v8-${process.versions.v8}.cache`, root));
 
 /**
  * Start-up work yargs does for features a probe run never uses, made lazy: string-width builds
@@ -129,7 +130,8 @@ const unpatched = Object.entries(patched).filter(([, seen]) => !seen).map(([name
 if (unpatched.length > 0) throw new Error(`bundle: patched dependency files not found (${unpatched.join(', ')}); revisit scripts/bundle.mjs`);
 
 // Compile and exercise the parts every run uses (argument parsing, errors, report formatting), then
-// save the compiled code. V8 rejects a cache from another V8 version; bin/ then just compiles anew.
+// save the compiled code. Another Node.js (another V8) finds no cache of its own: bin/ then compiles
+// anew and records one for its V8 where it may write.
 const source = readFileSync(bundle, 'utf8');
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle });
 const module = { exports: {} };
@@ -146,6 +148,9 @@ for (const args of [['198.18.4.2', '-p', '1-300', '--json'], ['198.18.4.2', '-p'
   const code = await module.exports.main(args, fake);
   // Not fatal (the cache only makes start-up faster), but worth knowing.
   if (code !== 0) console.warn(`bundle: warming the code cache with ${args.join(' ')} exited ${code}`);
+}
+for (const stale of readdirSync(fileURLToPath(new URL('dist/', root)))) {
+  if (/^ttl-probe.*\.cache$/.test(stale)) rmSync(fileURLToPath(new URL(`dist/${stale}`, root)));
 }
 writeFileSync(cache, script.createCachedData());
 
