@@ -4,11 +4,15 @@
  * ttl-probe and nmap alternate; medians and ratios are printed, and every
  * ttl-probe verdict is checked.
  *
- *   sudo npm run bench [-- --runs 7]
+ *   sudo npm run bench [-- --runs 7] [--baseline DIR]
+ *
+ * --baseline DIR: also time an earlier build (DIR is a built checkout: DIR/bin/ttl-probe.js) in the
+ * same rotation, and print this build's ratio to it (the check of a change for regressions).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildChain, requireRoot, type Lab } from './lab/lab.js';
 import { article } from './lab/topologies.js';
@@ -105,40 +109,50 @@ async function main(): Promise<void> {
   }
   const runsIndex = process.argv.indexOf('--runs');
   const runs = runsIndex > 0 ? Number(process.argv[runsIndex + 1]) : 7;
+  const baselineIndex = process.argv.indexOf('--baseline');
+  const baselineCli = baselineIndex > 0 ? join(resolve(process.argv[baselineIndex + 1] ?? '.'), 'bin', 'ttl-probe.js') : null;
   const topology = article();
   topology.spec.routers[1] = { iptables: [...(topology.spec.routers[1]?.iptables ?? []), '-A FORWARD -p tcp --dport 3000:3999 -j DROP'] };
   const lab = await buildChain(topology.spec);
   let allRight = true;
   const lines: string[] = [];
   try {
-    const probe = async (args: string[], check: (stdout: string) => string[]): Promise<Timed> => {
-      const result = await timed(lab, process.execPath, [CLI, ...args, '--json']);
+    const probeWith = async (cli: string, args: string[], check: (stdout: string) => string[]): Promise<Timed> => {
+      const result = await timed(lab, process.execPath, [cli, ...args, '--json']);
       const wrong = result.code === 0 ? check(result.stdout) : [`exit ${result.code}`];
       if (wrong.length > 0) {
         allRight = false;
-        console.log(`  WRONG (${args.join(' ')}): ${wrong.slice(0, 5).join('; ')}`);
+        console.log(`  WRONG (${cli === CLI ? '' : 'baseline: '}${args.join(' ')}): ${wrong.slice(0, 5).join('; ')}`);
       }
       return result;
     };
-    const compare = async (name: string, ours: () => Promise<Timed>, theirs: () => Promise<Timed>, theirName: string, goal: number, goalText: string): Promise<void> => {
+    const probe = (args: string[], check: (stdout: string) => string[]): Promise<Timed> => probeWith(CLI, args, check);
+    const compare = async (name: string, args: string[], check: (stdout: string) => string[], theirs: () => Promise<Timed>, theirName: string, goal: number, goalText: string): Promise<void> => {
       const a: number[] = [];
       const b: number[] = [];
+      const c: number[] = [];
       for (let i = 0; i < runs; i++) {
         b.push((await theirs()).ms);
-        a.push((await ours()).ms);
+        a.push((await probe(args, check)).ms);
+        if (baselineCli) c.push((await probeWith(baselineCli, args, check)).ms);
       }
       const ratio = median(a) / median(b);
-      const line = `${name}: ttl-probe ${median(a).toFixed(0)} ms, ${theirName} ${median(b).toFixed(0)} ms, ratio ${ratio.toFixed(2)} (goal ${goalText}) ${ratio <= goal ? 'ok' : 'MISSED'}`;
+      const versus = baselineCli ? `; baseline ${median(c).toFixed(0)} ms, ratio to it ${(median(a) / median(c)).toFixed(2)}` : '';
+      const line = `${name}: ttl-probe ${median(a).toFixed(0)} ms, ${theirName} ${median(b).toFixed(0)} ms, ratio ${ratio.toFixed(2)} (goal ${goalText}) ${ratio <= goal ? 'ok' : 'MISSED'}${versus}`;
       console.log(line);
       lines.push(line);
     };
     const nmap = (ports: string) => () => timed(lab, 'nmap', ['-sS', '-n', '-Pn', '-p', ports, SERVER]);
 
-    await compare('3 ports', () => probe([SERVER, '-p', '22,80,443'], (out) => mistakes(out, SERVER, 3).filter((m) => !m.startsWith('3 ports'))), () => timed(lab, process.execPath, ['-e', '0']), 'node -e 0', 1.5, '<= 1.5x node -e 0');
-    await compare('1000 ports', () => probe([SERVER, '-p', '1-1000'], (out) => mistakes(out, SERVER, 1000)), nmap('1-1000'), 'nmap -sS', 1.5, '<= 1.5x nmap');
-    await compare('5000 ports, 1000 silent', () => probe([SERVER, '-p', '1-5000'], (out) => mistakes(out, SERVER, 5000)), nmap('1-5000'), 'nmap -sS', 0.5, '<= 0.5x nmap');
-    const full = await probe([SERVER, '198.18.2.2', '-p', '1-65535'], (out) => [...mistakes(out, SERVER, 65535), ...mistakes(out, '198.18.2.2', 65535)]);
-    const line = `all 65535 ports of two hosts: ${(full.ms / 1000).toFixed(2)} s, peak RSS ${(full.peakRssKiB / 1024).toFixed(0)} MiB (goal < 256 MiB) ${full.peakRssKiB < 256 * 1024 ? 'ok' : 'MISSED'}`;
+    await compare('3 ports', [SERVER, '-p', '22,80,443'], (out) => mistakes(out, SERVER, 3).filter((m) => !m.startsWith('3 ports')), () => timed(lab, process.execPath, ['-e', '0']), 'node -e 0', 1.5, '<= 1.5x node -e 0');
+    await compare('1000 ports', [SERVER, '-p', '1-1000'], (out) => mistakes(out, SERVER, 1000), nmap('1-1000'), 'nmap -sS', 1.5, '<= 1.5x nmap');
+    await compare('5000 ports, 1000 silent', [SERVER, '-p', '1-5000'], (out) => mistakes(out, SERVER, 5000), nmap('1-5000'), 'nmap -sS', 0.5, '<= 0.5x nmap');
+    const sweep = [SERVER, '198.18.2.2', '-p', '1-65535'];
+    const sweepCheck = (out: string): string[] => [...mistakes(out, SERVER, 65535), ...mistakes(out, '198.18.2.2', 65535)];
+    const full = await probe(sweep, sweepCheck);
+    const fullBase = baselineCli ? await probeWith(baselineCli, sweep, sweepCheck) : null;
+    const versus = fullBase ? `; baseline ${(fullBase.ms / 1000).toFixed(2)} s, ${(fullBase.peakRssKiB / 1024).toFixed(0)} MiB` : '';
+    const line = `all 65535 ports of two hosts: ${(full.ms / 1000).toFixed(2)} s, peak RSS ${(full.peakRssKiB / 1024).toFixed(0)} MiB (goal < 256 MiB) ${full.peakRssKiB < 256 * 1024 ? 'ok' : 'MISSED'}${versus}`;
     console.log(line);
     lines.push(line);
   } finally {
