@@ -48,7 +48,7 @@ if (assertLabAvailable(t)) {
     const copy = mkdtempSync(join(tmpdir(), 'ttl-probe-cap-'));
     t.teardown(() => rmSync(copy, { recursive: true, force: true }));
     chmodSync(copy, 0o755);
-    for (const part of ['bin', 'dist/ttl-probe.cjs', 'dist/ttl-probe.cache', 'node_modules/raw-socket', 'package.json']) cpSync(join(root, part), join(copy, part), { recursive: true });
+    for (const part of ['bin', 'dist/ttl-probe.cjs', `dist/ttl-probe-v8-${process.versions.v8}.cache`, 'node_modules/raw-socket', 'package.json']) cpSync(join(root, part), join(copy, part), { recursive: true });
     await withLab(topologies.article(), async (lab) => {
       const run = await lab.execInClient('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=+net_raw', '--ambient-caps=+net_raw', '--', process.execPath, join(copy, 'bin/ttl-probe.js'), '198.18.4.2', '-p', '22,443', '--json'], { timeoutMs: 60_000 });
       t.equal(run.code, 0, run.stderr);
