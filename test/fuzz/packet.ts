@@ -12,7 +12,10 @@ import t from 'tap';
 import fc from 'fast-check';
 import { internetChecksum, verifyIcmpChecksum, verifyTcpChecksum } from '../../src/packet/checksum.js';
 import { decodeIcmp, IcmpType, writeIcmpEcho, type IcmpMessage } from '../../src/packet/icmp.js';
-import { decodeIPv4, IpProtocol, writeIPv4Header, type IPv4Packet } from '../../src/packet/ipv4.js';
+import { decodeIPv4, ipv4PseudoHeaderSum, IpProtocol, writeIPv4Header, type IPv4Packet } from '../../src/packet/ipv4.js';
+
+/** The IPv4 pseudo-header sum of a TCP segment of `length` bytes. */
+const tcpPseudo = (source: string, destination: string, length: number): number => ipv4PseudoHeaderSum({ source, destination }, IpProtocol.TCP, length);
 import type { Decoded } from '../../src/packet/result.js';
 import { decodeTcp, decodeTcpPrefix, writeTcpSegment, type TcpPrefix, type TcpSegment } from '../../src/packet/tcp.js';
 import {
@@ -353,7 +356,7 @@ t.test('round trip: writeTcpSegment then decodeTcp gives the fields and options 
   fc.assert(
     fc.property(addressArb, addressArb, tcpFieldsArb, fc.nat({ max: 16 }), (source, destination, tcp, offset) => {
       const out = Buffer.alloc(offset + 60);
-      const length = writeTcpSegment(out, offset, tcp, source, destination);
+      const length = writeTcpSegment(out, offset, tcp, (n) => tcpPseudo(source, destination, n));
       const segment = out.subarray(offset, offset + length);
       const decoded = decodeTcp(segment);
       if (!decoded.ok) throw new Error(decoded.reason);
@@ -368,7 +371,7 @@ t.test('round trip: writeTcpSegment then decodeTcp gives the fields and options 
         s.headerLength === length &&
         s.payloadLength === 0 &&
         isDeepStrictEqual(plain(s.options), plain(tcp.options));
-      return same && verifyTcpChecksum(segment, source, destination);
+      return same && verifyTcpChecksum(segment, tcpPseudo(source, destination, segment.length));
     }),
     fuzz(22, 3000),
   );
@@ -379,7 +382,7 @@ t.test('round trip: writeTcpSegment then decodeTcp gives the fields and options 
       const packet = decodeIPv4(bytes);
       if (!packet.ok) return false;
       const segment = decodeTcp(packet.value.payload);
-      return segment.ok && segment.value.payloadLength === tcp.payload.length && segment.value.sequence === tcp.sequence && verifyTcpChecksum(packet.value.payload, ip.source, ip.destination);
+      return segment.ok && segment.value.payloadLength === tcp.payload.length && segment.value.sequence === tcp.sequence && verifyTcpChecksum(packet.value.payload, tcpPseudo(ip.source, ip.destination, packet.value.payload.length));
     }),
     fuzz(23, 1000),
   );
@@ -390,7 +393,7 @@ t.test('round trip: decodeTcpPrefix reads what writeTcpSegment wrote', async (t)
   fc.assert(
     fc.property(addressArb, addressArb, portArb, portArb, uint32Arb, tcpOptionsArb, (source, destination, sourcePort, destinationPort, sequence, options) => {
       const out = Buffer.alloc(60);
-      writeTcpSegment(out, 0, { sourcePort, destinationPort, sequence, flags: 2, window: 0, options }, source, destination);
+      writeTcpSegment(out, 0, { sourcePort, destinationPort, sequence, flags: 2, window: 0, options }, (n) => tcpPseudo(source, destination, n));
       const prefix = decodeTcpPrefix(out.subarray(0, 8));
       return prefix.ok && prefix.value.sourcePort === sourcePort && prefix.value.destinationPort === destinationPort && prefix.value.sequence === sequence;
     }),

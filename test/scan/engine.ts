@@ -54,7 +54,7 @@ t.test('replies without our cookie are ignored and never change a verdict', asyn
 
 t.test('a spoofed RST for a port we did not probe is counted as ignored', async (t) => {
   const transport = fakeTransport([{ ...articleHost, delayMs: 40 }]);
-  const running = scan(transport, [{ target: 'h', address: '198.18.4.2' }], fast([443], { sourcePort: 40000 }));
+  const running = scan(transport, [{ target: 'h', address: '198.18.4.2' }], fast([443], { flowId: 40000 }));
   await new Promise((resolve) => setTimeout(resolve, 10));
   transport.inject(tcpPacket({ source: '198.18.4.2', destination: '198.18.1.1', sourcePort: 25, destinationPort: 40000, sequence: 1, acknowledgment: 1, flags: TcpFlag.RST | TcpFlag.ACK, ttl: 63 }));
   transport.inject(tcpPacket({ source: '198.18.9.9', destination: '198.18.1.1', sourcePort: 25, destinationPort: 40000, sequence: 1, acknowledgment: 1, flags: TcpFlag.RST | TcpFlag.ACK, ttl: 63 }));
