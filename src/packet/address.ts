@@ -212,3 +212,9 @@ export function addressSum(address: Address): number {
   for (let i = 0; i < 16; i += 2) sum += (address.bytes[i]! << 8) | address.bytes[i + 1]!;
   return sum;
 }
+
+/** True for IPv6 text (parseIPv6), a zone suffix ("%eth0") allowed: how targets are told to be IPv6. */
+export function isIPv6Literal(text: string): boolean {
+  const zone = text.indexOf('%');
+  return parseIPv6(zone < 0 ? text : text.slice(0, zone)) !== null;
+}

@@ -34,3 +34,8 @@ export function moduleForProtocol(protocol: number): ProbeModule | null {
 export function moduleNamed(name: string): ProbeModule | null {
   return PROBE_MODULES.find((module) => module.name === name) ?? null;
 }
+
+/** What a scan asks of every port unless told otherwise. */
+export const DEFAULT_PORT_MODULE: ProbeModule = tcpSyn;
+/** Whose replies give a host's own initial TTL unless told otherwise. */
+export const DEFAULT_REFERENCE_MODULE: ProbeModule = icmpEcho;

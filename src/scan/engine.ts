@@ -2,9 +2,8 @@ import { randomInt } from '../random.js';
 import type { TargetObservation } from '../infer/observation.js';
 import { classifyReply } from '../probe/classify-reply.js';
 import { newCookieKey, type CookieKey } from '../probe/cookie.js';
-import { icmpEcho } from '../probe/icmp-echo.js';
 import type { ProbeModule, ProbeTemplate } from '../probe/module.js';
-import { tcpSyn } from '../probe/tcp-syn.js';
+import { DEFAULT_PORT_MODULE, DEFAULT_REFERENCE_MODULE } from '../probe/registry.js';
 import type { Transport } from '../transport/transport.js';
 import { createCongestionWindow } from './congestion.js';
 import { handleReply } from './replies.js';
@@ -35,9 +34,9 @@ export interface ScanOptions {
   signal?: AbortSignal;
   /** Called about ten times a second with the ports that have a verdict and the ports in all. */
   onProgress?: (done: number, total: number) => void;
-  /** The probe kind asked of every port (TCP SYN by default). */
+  /** The probe kind asked of every port (DEFAULT_PORT_MODULE: TCP SYN). */
   portModule?: ProbeModule;
-  /** The probe kind whose replies give the host's own TTL (ICMP echo by default). */
+  /** The probe kind whose replies give the host's own TTL (DEFAULT_REFERENCE_MODULE: ICMP echo). */
   referenceModule?: ProbeModule;
   /** The run's flow identifier (TCP source port, ICMP echo identifier); random per run when absent. */
   flowId?: number;
@@ -102,8 +101,8 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
   const byAddress = await setUpTargets(transport, targets, {
     key,
     flowId: options.flowId ?? randomInt(32768, 61000),
-    portModule: options.portModule ?? tcpSyn,
-    referenceModule: options.referenceModule ?? icmpEcho,
+    portModule: options.portModule ?? DEFAULT_PORT_MODULE,
+    referenceModule: options.referenceModule ?? DEFAULT_REFERENCE_MODULE,
     referenceCount: options.echoCount,
     ports: options.ports,
   });

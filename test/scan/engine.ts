@@ -88,3 +88,17 @@ t.test('an abort stops sending and keeps what was learned', async (t) => {
   t.ok(finished.every((p) => p.reply?.kind === 'rst'), 'every finished port has its real reply');
   t.ok(transport.sent.length < ports.length, 'sending stopped');
 });
+
+t.test('the scan counts send errors and removes its listeners when it ends', async (t) => {
+  const transport = fakeTransport([{ address: '198.18.4.2', echoTtl: 61, ports: {} }]);
+  const send = transport.send.bind(transport);
+  transport.send = (packet, destination) => {
+    // The kernel refuses every SYN to port 25.
+    if (packet[9] === 6 && packet.readUInt16BE(22) === 25) transport.failSend(new Error('EPERM'), destination);
+    else send(packet, destination);
+  };
+  const result = await scan(transport, [{ target: 'h', address: '198.18.4.2' }], fast([22, 25], { tries: 2 }));
+  t.equal(result.sendErrors, 2, 'both tries to port 25');
+  t.match(result.observations[0]!.ports, [{ port: 22, reply: { kind: 'rst' } }, { port: 25, reply: null, tries: 2 }]);
+  t.equal(transport.listeners, 0);
+});
