@@ -206,8 +206,13 @@ function fakeNetwork() {
     backlog: () => 0,
     onPacket(l) {
       listener = l;
+      return () => {
+        listener = () => {};
+      };
     },
-    onSendError() {},
+    onSendError() {
+      return () => {};
+    },
     close() {},
   };
 }

@@ -8,6 +8,4 @@ export const lazyBuiltin = {
   http: () => process.getBuiltinModule('node:http'),
   childProcess: () => process.getBuiltinModule('node:child_process'),
   fsPromises: () => process.getBuiltinModule('node:fs/promises'),
-  /** Only for targets that contain ':' (IPv6 checks): node:net costs ~5 ms to load. */
-  net: () => process.getBuiltinModule('node:net'),
 };

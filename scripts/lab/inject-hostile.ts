@@ -11,14 +11,14 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { internetChecksum } from '../../src/packet/checksum.js';
-import { IpProtocol, writeIPv4Header } from '../../src/packet/ipv4.js';
+import { ipv4PseudoHeaderSum, IpProtocol, writeIPv4Header } from '../../src/packet/ipv4.js';
 import { TcpFlag, writeTcpSegment } from '../../src/packet/tcp.js';
 import { openRawTransport } from '../../src/transport/raw.js';
 
 function tcp(from: string, to: string, sourcePort: number, destinationPort: number, flags: number, ttl: number): Buffer {
   const packet = Buffer.alloc(40);
   writeIPv4Header(packet, 0, { id: randomInt(65536), ttl, protocol: IpProtocol.TCP, source: from, destination: to, totalLength: 40 });
-  writeTcpSegment(packet, 20, { sourcePort, destinationPort, sequence: randomInt(2 ** 32), acknowledgment: randomInt(2 ** 32), flags, window: 0 }, from, to);
+  writeTcpSegment(packet, 20, { sourcePort, destinationPort, sequence: randomInt(2 ** 32), acknowledgment: randomInt(2 ** 32), flags, window: 0 }, (length) => ipv4PseudoHeaderSum({ source: from, destination: to }, IpProtocol.TCP, length));
   return packet;
 }
 

@@ -5,6 +5,7 @@ import { IcmpType } from '../packet/icmp.js';
 import { IpProtocol } from '../packet/ipv4.js';
 import { TcpFlag } from '../packet/tcp.js';
 import { FlowTable } from './flow-table.js';
+import { classifySynAnswer } from '../probe/tcp-syn.js';
 import { MAX_LISTED_RESETS } from '../model/analysis.js';
 
 /**
@@ -262,6 +263,19 @@ class FlowState {
     return -1;
   }
 
+  /** Position of the pending SYN that a segment with `flags` and `acknowledgment` answers by the reply rule of SYN probes, or -1. */
+  findAnswered(index: number, flags: number, acknowledgment: number): number {
+    const base = index * MAX_PENDING_SYNS;
+    const end = base + this.pendingCount[index]!;
+    for (let at = base; at < end; at++) {
+      const sequence = this.pendingSeq[at]!;
+      // -1: a SYN whose sequence number the capture did not show.
+      const answer = sequence < 0 ? 'not-an-answer' : classifySynAnswer(flags, acknowledgment, sequence);
+      if (answer === 'syn-ack' || answer === 'rst') return at;
+    }
+    return -1;
+  }
+
   /** Position of the latest pending SYN. */
   lastPending(index: number): number {
     return index * MAX_PENDING_SYNS + this.pendingCount[index]! - 1;
@@ -464,7 +478,7 @@ export class CaptureAnalyzer {
   private answer(index: number, kind: 'syn-ack' | 'rst', packet: DecodedPacket, acknowledgment: number | null): void {
     const flows = this.flows;
     let at = flows.lastPending(index);
-    const matched = acknowledgment === null ? -1 : flows.findPending(index, (acknowledgment - 1) >>> 0);
+    const matched = acknowledgment === null ? -1 : flows.findAnswered(index, packet.tcp!.flags, acknowledgment);
     if (matched >= 0) at = matched;
     else if (this.verifySequence) {
       flows.port[index]!.target.ignored++;

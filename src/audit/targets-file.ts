@@ -1,4 +1,5 @@
 import { lazyBuiltin } from '../lazy-builtin.js';
+import { isIPv6Literal } from '../packet/address.js';
 import { LineCounter, Parser, parseDocument } from 'yaml';
 import { DEFAULT_PORTS, parsePortList } from '../target/ports.js';
 import { unprobeableReason } from '../target/resolve.js';
@@ -183,7 +184,7 @@ function checkHost(host: string): string {
   const given = host.trim();
   if (given === '') throw new UsageError('empty host');
   const bare = given.startsWith('[') && given.endsWith(']') ? given.slice(1, -1) : given;
-  if (bare.includes(':') && lazyBuiltin.net().isIPv6(bare)) throw new UsageError(`IPv6 target ${given}: IPv6 is not supported yet`);
+  if (bare.includes(':') && isIPv6Literal(bare)) throw new UsageError(`IPv6 target ${given}: IPv6 is not supported yet`);
   if (/^[\d.]+$/.test(given)) {
     const reason = unprobeableReason(given);
     if (reason !== null) throw new UsageError(reason);

@@ -5,7 +5,7 @@
  * encoders, so they decode exactly like captured ones.
  */
 import { writeIcmpEcho, IcmpType } from '../packet/icmp.js';
-import { IpProtocol, writeIPv4Header } from '../packet/ipv4.js';
+import { ipv4PseudoHeaderSum, IpProtocol, writeIPv4Header } from '../packet/ipv4.js';
 import { writeTcpSegment, type TcpOptions } from '../packet/tcp.js';
 import { internetChecksum } from '../packet/checksum.js';
 import { LinkType } from '../model/capture.js';
@@ -46,8 +46,7 @@ export function tcpPacket(fields: TcpPacketFields): Buffer {
       window: fields.window ?? 64240,
       options: fields.options,
     },
-    fields.source,
-    fields.destination,
+    (length) => ipv4PseudoHeaderSum(fields, IpProtocol.TCP, length),
   );
   const packet = Buffer.alloc(20 + tcpLength + payload);
   writeIPv4Header(packet, 0, {

@@ -1,5 +1,3 @@
-import { parseIPv4 } from './address.js';
-
 /**
  * Adds the bytes `buf[start, end)` as 16-bit big-endian words to `initial`
  * (an odd final byte is padded with a zero byte) and returns the running sum
@@ -36,18 +34,6 @@ export function internetChecksum(buf: Uint8Array, start?: number, end?: number):
   return finishChecksum(onesComplementSum(buf, start, end));
 }
 
-/**
- * Unfolded sum of the IPv4 pseudo-header (source, destination, zero,
- * protocol, upper-layer length) used by TCP and UDP checksums. `protocol` is
- * taken modulo 256 and `length` modulo 65536, as the fields are that wide.
- * Throws TypeError if an address is not a valid dotted quad (programmer error).
- */
-export function pseudoHeaderSum(source: string, destination: string, protocol: number, length: number): number {
-  const src = addressValue(source);
-  const dst = addressValue(destination);
-  return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + (protocol & 0xff) + (length & 0xffff);
-}
-
 /** True if `icmp` (ICMP header and data, at least 8 bytes) carries a correct checksum. */
 export function verifyIcmpChecksum(icmp: Uint8Array): boolean {
   return icmp.length >= 8 && internetChecksum(icmp) === 0;
@@ -55,18 +41,11 @@ export function verifyIcmpChecksum(icmp: Uint8Array): boolean {
 
 /**
  * True if `segment` (the whole TCP segment: header, options and payload, at
- * least 20 and at most 65535 bytes) carries a correct checksum for the given
- * IPv4 source and destination. Throws TypeError only for an invalid address
- * string (programmer error).
+ * least 20 and at most 65535 bytes) carries a correct checksum, given the
+ * network layer's pseudo-header sum for it (ipv4PseudoHeaderSum or
+ * ipv6PseudoHeaderSum with protocol 6 and the segment's length).
  */
-export function verifyTcpChecksum(segment: Uint8Array, source: string, destination: string): boolean {
+export function verifyTcpChecksum(segment: Uint8Array, pseudoHeaderSum: number): boolean {
   if (segment.length < 20 || segment.length > 0xffff) return false;
-  const pseudo = pseudoHeaderSum(source, destination, 6, segment.length);
-  return finishChecksum(onesComplementSum(segment, 0, segment.length, pseudo)) === 0;
-}
-
-function addressValue(address: string): number {
-  const value = parseIPv4(address);
-  if (value === null) throw new TypeError(`invalid IPv4 address: ${JSON.stringify(address)}`);
-  return value;
+  return finishChecksum(onesComplementSum(segment, 0, segment.length, pseudoHeaderSum)) === 0;
 }

@@ -4,3 +4,5 @@ export * from './checksum.js';
 export * from './ipv4.js';
 export * from './tcp.js';
 export * from './icmp.js';
+export * from './ipv6.js';
+export * from './network.js';

@@ -1,4 +1,4 @@
-import { readIPv4, writeIPv4 } from './address.js';
+import { parseIPv4, readIPv4, writeIPv4 } from './address.js';
 import { internetChecksum } from './checksum.js';
 import { decoded, failed, type Decoded } from './result.js';
 
@@ -7,7 +7,7 @@ export const IpProtocol = { ICMP: 1, TCP: 6, UDP: 17 } as const;
 
 /** Decoded fixed part of an IPv4 header. IP options are not parsed; `headerLength` covers them. */
 export interface IPv4Header {
-  version: number;
+  version: 4;
   /** Header length in bytes (IHL * 4), 20-60. */
   headerLength: number;
   tos: number;
@@ -67,7 +67,7 @@ export function decodeIPv4(buf: Buffer, options?: { allowTruncated?: boolean }):
   }
   const fragment = buf.readUInt16BE(6);
   const header: IPv4Header = {
-    version,
+    version: 4,
     headerLength,
     tos: buf.readUInt8(1),
     totalLength,
@@ -119,4 +119,23 @@ export function writeIPv4Header(out: Buffer, offset: number, fields: IPv4HeaderF
   writeIPv4(out, offset + 12, fields.source);
   writeIPv4(out, offset + 16, fields.destination);
   out.writeUInt16BE(internetChecksum(out, offset, offset + 20), offset + 10);
+}
+
+/**
+ * Unfolded sum of the IPv4 pseudo-header (source, destination, zero,
+ * protocol, upper-layer length) that TCP, UDP and ICMP-over-TCP checksums
+ * cover. `protocol` is taken modulo 256 and `length` modulo 65536, as the
+ * fields are that wide. Throws TypeError if an address is not a valid dotted
+ * quad (programmer error).
+ */
+export function ipv4PseudoHeaderSum(header: { source: string; destination: string }, protocol: number, length: number): number {
+  const src = requireIPv4Value(header.source);
+  const dst = requireIPv4Value(header.destination);
+  return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + (protocol & 0xff) + (length & 0xffff);
+}
+
+function requireIPv4Value(address: string): number {
+  const value = parseIPv4(address);
+  if (value === null) throw new TypeError(`invalid IPv4 address: ${JSON.stringify(address)}`);
+  return value;
 }

@@ -1,5 +1,4 @@
-import { finishChecksum, onesComplementSum, pseudoHeaderSum } from './checksum.js';
-import { IpProtocol } from './ipv4.js';
+import { finishChecksum, onesComplementSum } from './checksum.js';
 import { decoded, failed, type Decoded } from './result.js';
 
 /** TCP flag bits as found in byte 13 of the header. */
@@ -181,17 +180,19 @@ export function encodeTcpOptions(options: TcpOptions): Buffer {
 
 /**
  * Writes a TCP header with `fields.options` (no payload) at `offset` in
- * `out`, with the checksum computed over the pseudo-header for `source` and
- * `destination`. Returns the number of bytes written (20 + options).
- * Throws RangeError if the header does not fit or a field is out of range,
- * TypeError for an invalid address string (programmer errors).
+ * `out`, with the checksum over the network layer's pseudo-header:
+ * `pseudoHeaderSum(length)` gives its sum for a segment of `length` bytes
+ * (e.g. `(n) => ipv4PseudoHeaderSum(ip, IpProtocol.TCP, n)`), so this codec
+ * knows no address family. Returns the number of bytes written (20 +
+ * options). Throws RangeError if the header does not fit or a field is out
+ * of range (programmer errors); what pseudoHeaderSum throws propagates
+ * before anything is written.
  */
 export function writeTcpSegment(
   out: Buffer,
   offset: number,
   fields: TcpSegmentFields,
-  source: string,
-  destination: string,
+  pseudoHeaderSum: (length: number) => number,
 ): number {
   const options = encodeTcpOptions(fields.options ?? {});
   const length = 20 + options.length;
@@ -199,7 +200,7 @@ export function writeTcpSegment(
     throw new RangeError(`TCP header does not fit (offset ${offset}, ${length} bytes, buffer ${out.length} bytes)`);
   }
   // Computed before writing so a bad address leaves `out` untouched.
-  const pseudo = pseudoHeaderSum(source, destination, IpProtocol.TCP, length);
+  const pseudo = pseudoHeaderSum(length);
   out.writeUInt16BE(fields.sourcePort, offset);
   out.writeUInt16BE(fields.destinationPort, offset + 2);
   out.writeUInt32BE(fields.sequence >>> 0, offset + 4);

@@ -1,69 +1,117 @@
-import { parseIPv4 } from '../packet/address.js';
-import { IpProtocol, writeIPv4Header, type IPv4Header } from '../packet/ipv4.js';
-import { IcmpType, writeIcmpEcho, type IcmpMessage } from '../packet/icmp.js';
+import { addressWords } from '../packet/address.js';
+import { internetChecksum } from '../packet/checksum.js';
+import { decodeIcmp, IcmpType, writeIcmpEcho } from '../packet/icmp.js';
+import { IpProtocol, writeIPv4Header } from '../packet/ipv4.js';
+import type { NetworkHeader } from '../packet/network.js';
 import { cookie, type CookieKey } from './cookie.js';
+import { UNRELATED, type ProbeFlow, type ProbeMatch, type ProbeModule, type ProbeTemplate, type SentTags } from './module.js';
 
 /**
- * The ICMP echo probe. Its payload starts with a keyed cookie of (target,
- * identifier, sequence), which the echo reply carries back; a reply is
- * accepted only from the target and with that cookie.
+ * The ICMP echo probe: an echo request with the flow identifier as ICMP
+ * identifier and the subject as sequence number, whose data starts with a
+ * keyed cookie of (target, identifier, sequence, tag); a reply, or the copy
+ * an ICMP error quotes, counts only with that cookie. Subject: the sequence
+ * number.
  */
 
 const IP_HEADER = 20;
+const ICMP_HEADER = 8;
 /** A visible marker after the cookie, so a capture shows whose echo this is. */
 const MARKER = Buffer.from('ttl-probe   ', 'latin1');
 export const ECHO_DATA_BYTES = 4 + MARKER.length;
+const ECHO_PACKET_BYTES = IP_HEADER + ICMP_HEADER + ECHO_DATA_BYTES;
 
-/** Tag separating echo cookies from SYN cookies under the same key. */
+/** Separates echo cookies from SYN cookies under the same key. */
 const ECHO_DOMAIN = 0xec40;
 
-export function echoCookie(key: CookieKey, destinationValue: number, identifier: number, sequence: number): number {
-  return cookie(key, [destinationValue, ((identifier << 16) | sequence) >>> 0, ECHO_DOMAIN]);
+/** The cookie an echo of `flow` with `sequence` and `tag` carries: HalfSipHash of the destination's address words, identifier and sequence, domain and tag. */
+export function echoCookie(key: CookieKey, flow: ProbeFlow, sequence: number, tag = 0): number {
+  return cookie(key, [...addressWords(flow.destination), ((flow.flowId << 16) | sequence) >>> 0, (ECHO_DOMAIN << 16) | tag]);
 }
 
-export interface EchoProbeFields {
-  source: string;
-  destination: string;
-  identifier: number;
-  sequence: number;
-  ttl: number;
-  ipId: number;
+class EchoTemplate implements ProbeTemplate {
+  readonly module = icmpEcho;
+  readonly flow: ProbeFlow;
+  private readonly key: CookieKey;
+  private readonly bytes: Buffer;
+  /** Address words, then the identifier/sequence and domain/tag slots filled per use. */
+  private readonly words: number[];
+
+  constructor(flow: ProbeFlow, key: CookieKey) {
+    if (flow.source.family !== 4 || flow.destination.family !== 4) {
+      throw new TypeError(`the ICMP echo probe sends IPv4 only for now (${flow.source.text} -> ${flow.destination.text})`);
+    }
+    this.flow = flow;
+    this.key = key;
+    const bytes = Buffer.alloc(ECHO_PACKET_BYTES);
+    writeIPv4Header(bytes, 0, { id: 0, ttl: 0, protocol: IpProtocol.ICMP, source: flow.source.text, destination: flow.destination.text, totalLength: ECHO_PACKET_BYTES });
+    const data = Buffer.alloc(ECHO_DATA_BYTES);
+    MARKER.copy(data, 4);
+    writeIcmpEcho(bytes, IP_HEADER, { identifier: flow.flowId, sequence: 0, data });
+    this.bytes = bytes;
+    this.words = [...addressWords(flow.destination), 0, 0];
+  }
+
+  cookieFor(sequence: number, tag: number): number {
+    const words = this.words;
+    words[words.length - 2] = ((this.flow.flowId << 16) | sequence) >>> 0;
+    words[words.length - 1] = ((ECHO_DOMAIN << 16) | tag) >>> 0;
+    return cookie(this.key, words);
+  }
+
+  build(sequence: number, ttl: number, ipId: number, tag: number): Buffer {
+    const packet = Buffer.from(this.bytes);
+    packet.writeUInt16BE(ipId, 4);
+    packet[8] = ttl;
+    packet.writeUInt16BE(0, 10);
+    packet.writeUInt16BE(internetChecksum(packet, 0, IP_HEADER), 10);
+    packet.writeUInt16BE(sequence, IP_HEADER + 6);
+    packet.writeUInt32BE(this.cookieFor(sequence, tag), IP_HEADER + ICMP_HEADER);
+    packet.writeUInt16BE(0, IP_HEADER + 2);
+    packet.writeUInt16BE(internetChecksum(packet, IP_HEADER, ECHO_PACKET_BYTES), IP_HEADER + 2);
+    return packet;
+  }
+
+  /** An echo reply from the target to us, with our identifier, a sequence sent, and the cookie of one of its tags. */
+  matchReply(ip: NetworkHeader, payload: Buffer, sentTags: SentTags): ProbeMatch {
+    if (ip.source !== this.flow.destination.text || ip.destination !== this.flow.source.text) return UNRELATED;
+    const decoded = decodeIcmp(payload);
+    if (!decoded.ok || decoded.value.type !== IcmpType.ECHO_REPLY || decoded.value.echo === null) return UNRELATED;
+    const { identifier, sequence, data } = decoded.value.echo;
+    if (identifier !== this.flow.flowId) return UNRELATED;
+    return this.matchCookie(sequence, data, sentTags, NO_COOKIE);
+  }
+
+  /**
+   * The quoted echo request: addresses, type, identifier, and the cookie in
+   * its data. RFC 792 quotes only 8 bytes after the IP header, which leaves
+   * out the cookie: such a quote proves nothing and is refused.
+   */
+  matchQuote(quoted: NetworkHeader, transport: Buffer, sentTags: SentTags): ProbeMatch {
+    if (quoted.source !== this.flow.source.text || quoted.destination !== this.flow.destination.text) return UNRELATED;
+    if (transport.length < ICMP_HEADER || transport[0] !== IcmpType.ECHO_REQUEST || transport.readUInt16BE(4) !== this.flow.flowId) return UNRELATED;
+    if (transport.length < ICMP_HEADER + 4) return SHORT_QUOTE;
+    return this.matchCookie(transport.readUInt16BE(6), transport.subarray(ICMP_HEADER), sentTags, QUOTE_NO_COOKIE);
+  }
+
+  private matchCookie(sequence: number, data: Buffer, sentTags: SentTags, failure: ProbeMatch): ProbeMatch {
+    const tags = sentTags(sequence);
+    if (tags === null) return { status: 'invalid', reason: `echo sequence ${sequence} was not sent` };
+    if (data.length < 4) return failure;
+    const carried = data.readUInt32BE(0);
+    for (const tag of tags) {
+      if (carried === this.cookieFor(sequence, tag)) return { status: 'match', subject: sequence, tag, kind: 'echo-reply' };
+    }
+    return failure;
+  }
 }
 
-/** A complete IP packet carrying an ICMP echo request. */
-export function buildEcho(key: CookieKey, fields: EchoProbeFields): Buffer {
-  const destinationValue = parseIPv4(fields.destination);
-  if (destinationValue === null) throw new Error(`invalid destination ${fields.destination}`);
-  const data = Buffer.alloc(ECHO_DATA_BYTES);
-  data.writeUInt32BE(echoCookie(key, destinationValue, fields.identifier, fields.sequence), 0);
-  MARKER.copy(data, 4);
-  const packet = Buffer.alloc(IP_HEADER + 8 + data.length);
-  writeIPv4Header(packet, 0, {
-    id: fields.ipId,
-    ttl: fields.ttl,
-    protocol: IpProtocol.ICMP,
-    source: fields.source,
-    destination: fields.destination,
-    totalLength: packet.length,
-  });
-  writeIcmpEcho(packet, IP_HEADER, { identifier: fields.identifier, sequence: fields.sequence, data });
-  return packet;
-}
+const NO_COOKIE: ProbeMatch = { status: 'invalid', reason: 'echo reply without our cookie' };
+const QUOTE_NO_COOKIE: ProbeMatch = { status: 'invalid', reason: 'quoted echo without our cookie' };
+const SHORT_QUOTE: ProbeMatch = { status: 'invalid', reason: 'quoted echo too short to hold our cookie' };
 
-/**
- * Checks an ICMP message as the echo reply to one of our echoes to
- * `destination`. Returns the echo sequence number, or null.
- */
-export function validateEchoReply(
-  key: CookieKey,
-  ip: IPv4Header,
-  icmp: IcmpMessage,
-  expected: { destination: string; destinationValue: number; identifier: number },
-): number | null {
-  if (icmp.type !== IcmpType.ECHO_REPLY || icmp.echo === null) return null;
-  if (ip.source !== expected.destination) return null;
-  const { identifier, sequence, data } = icmp.echo;
-  if (identifier !== expected.identifier || data.length < 4) return null;
-  if (data.readUInt32BE(0) !== echoCookie(key, expected.destinationValue, identifier, sequence)) return null;
-  return sequence;
-}
+export const icmpEcho: ProbeModule = {
+  name: 'icmp-echo',
+  protocol: IpProtocol.ICMP,
+  prepare: (flow, key) => new EchoTemplate(flow, key),
+};

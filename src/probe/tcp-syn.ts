@@ -1,22 +1,18 @@
-import { parseIPv4 } from '../packet/address.js';
+import { addressWords } from '../packet/address.js';
 import { finishChecksum, onesComplementSum } from '../packet/checksum.js';
-import { IpProtocol, writeIPv4Header, type IPv4Header } from '../packet/ipv4.js';
-import { TcpFlag, writeTcpSegment, type TcpPrefix, type TcpSegment } from '../packet/tcp.js';
-import type { ReplyKind } from '../model/report.js';
+import { IpProtocol, writeIPv4Header } from '../packet/ipv4.js';
+import type { NetworkHeader } from '../packet/network.js';
+import { pseudoHeaderSum } from '../packet/network.js';
+import { decodeTcp, decodeTcpPrefix, TcpFlag, writeTcpSegment } from '../packet/tcp.js';
 import { cookie, type CookieKey } from './cookie.js';
+import { UNRELATED, type ProbeFlow, type ProbeMatch, type ProbeModule, type ProbeTemplate, type SentTags } from './module.js';
 
 /**
- * The TCP SYN probe: a realistic SYN (window 64240, MSS 1460) whose sequence
- * number is a keyed cookie of the flow, so any reply (SYN-ACK/RST acking it,
- * or an ICMP error quoting it) can be checked without per-probe state.
+ * The TCP SYN probe: a realistic SYN (window 64240, MSS 1460) from the flow
+ * identifier as source port, whose sequence number is a keyed cookie of the
+ * flow, so any reply (a SYN-ACK or RST acking it, an ICMP error quoting it)
+ * is checked without per-probe state. Subject: the destination port.
  */
-
-/** The constant part of every SYN this run sends from one source to one target. */
-export interface SynFlow {
-  source: string;
-  destination: string;
-  sourcePort: number;
-}
 
 export const SYN_WINDOW = 64240;
 export const SYN_MSS = 1460;
@@ -25,107 +21,153 @@ const IP_HEADER = 20;
 const TCP_HEADER = 24;
 export const SYN_PACKET_BYTES = IP_HEADER + TCP_HEADER;
 
+/**
+ * How a TCP segment from the probed port relates to a SYN we sent with
+ * sequence number `sentSequence` — the one reply rule of SYN probes, used
+ * by the live classifier and by `analyze` alike:
+ *
+ * - 'syn-ack': SYN and ACK set, RST not, acknowledging sentSequence + 1;
+ * - 'rst': RST and ACK set, SYN not, acknowledging sentSequence + 1;
+ * - 'wrong-ack': shaped like one of those but acknowledging anything else
+ *   (sentSequence itself included);
+ * - 'not-an-answer': any other flags, among them a RST without ACK and a
+ *   segment with both SYN and RST.
+ *
+ * Why: RFC 9293 (3.10.7.1, as RFC 793 before it) has a closed port answer a
+ * SYN with <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>, and a SYN counts as
+ * one, so a genuine RST acknowledges seq + 1; Linux's stack and its
+ * firewalls (REJECT --reject-with tcp-reset) and the BSD and Windows stacks
+ * all do so, as nmap expects. A RST that acks seq itself or carries no ACK
+ * echoes nothing our key made, so it proves nothing: accepting it would let
+ * a guess give a port its verdict. (zmap's synscan also takes ack == seq
+ * for a RST; we do not, so a capture and a live probe judge the same RST
+ * the same way.)
+ */
+export type SynAnswer = 'syn-ack' | 'rst' | 'wrong-ack' | 'not-an-answer';
+
+const SYN_RST_ACK = TcpFlag.SYN | TcpFlag.RST | TcpFlag.ACK;
+
+export function classifySynAnswer(flags: number, acknowledgment: number, sentSequence: number): SynAnswer {
+  const shape = flags & SYN_RST_ACK;
+  let kind: 'syn-ack' | 'rst';
+  if (shape === (TcpFlag.SYN | TcpFlag.ACK)) kind = 'syn-ack';
+  else if (shape === (TcpFlag.RST | TcpFlag.ACK)) kind = 'rst';
+  else return 'not-an-answer';
+  return acknowledgment === ((sentSequence + 1) >>> 0) ? kind : 'wrong-ack';
+}
+
+/**
+ * The sequence number (cookie) of a SYN of `flow` to `destinationPort`
+ * with `tag`: HalfSipHash of the source and destination address words (1
+ * each for IPv4, 4 for IPv6), the ports and the tag. The flow, and so the
+ * path a per-flow load balancer picks, stays the same across tags while each
+ * reply still names its probe.
+ */
+export function synSequence(key: CookieKey, flow: ProbeFlow, destinationPort: number, tag = 0): number {
+  return cookie(key, [...addressWords(flow.source), ...addressWords(flow.destination), ((flow.flowId << 16) | destinationPort) >>> 0, tag]);
+}
+
 /** A prepared SYN: bytes with per-probe fields zeroed and the checksum sums of the constant fields. */
-export interface SynTemplate {
-  flow: SynFlow;
-  bytes: Buffer;
-  sourceValue: number;
-  destinationValue: number;
+class SynTemplate implements ProbeTemplate {
+  readonly module = tcpSyn;
+  readonly flow: ProbeFlow;
+  private readonly key: CookieKey;
+  private readonly bytes: Buffer;
   /** One's-complement sum of the IP header with id, ttl and checksum zero. */
-  ipBaseSum: number;
+  private readonly ipBaseSum: number;
   /** Sum of the pseudo-header and the TCP header with ports, sequence and checksum zero. */
-  tcpBaseSum: number;
-}
+  private readonly tcpBaseSum: number;
+  /** The cookie's input: the address words, then two slots (ports, tag) filled per use (cookie() is synchronous). */
+  private readonly words: number[];
+  private readonly portsWord: number;
+  private readonly tagWord: number;
 
-/**
- * The sequence number (cookie) a SYN of this flow to `destinationPort`
- * carries. `tag` tells apart probes of the same flow (the tracer uses the
- * probe's TTL; plain probes use 0): the flow, and so the path a per-flow load
- * balancer picks, stays the same while each reply still names its probe.
- */
-export function synSequence(key: CookieKey, sourceValue: number, destinationValue: number, sourcePort: number, destinationPort: number, tag = 0): number {
-  return cookie(key, [sourceValue, destinationValue, ((sourcePort << 16) | destinationPort) >>> 0, tag]);
-}
-
-/** Which tags were sent to a port (null: the port was not probed). */
-export type SentTags = (port: number) => readonly number[] | null;
-
-/** The first of `tags` whose cookie equals `value` (when acceptExact) or cookie + 1 (when acceptPlusOne), or null. */
-function matchTag(template: SynTemplate, key: CookieKey, port: number, tags: readonly number[], value: number, acceptExact: boolean, acceptPlusOne: boolean): number | null {
-  for (const tag of tags) {
-    const sequence = synSequence(key, template.sourceValue, template.destinationValue, template.flow.sourcePort, port, tag);
-    if ((acceptExact && value === sequence) || (acceptPlusOne && value === ((sequence + 1) >>> 0))) return tag;
+  constructor(flow: ProbeFlow, key: CookieKey) {
+    if (flow.source.family !== 4 || flow.destination.family !== 4) {
+      throw new TypeError(`the TCP SYN probe sends IPv4 only for now (${flow.source.text} -> ${flow.destination.text})`);
+    }
+    this.flow = flow;
+    this.key = key;
+    const bytes = Buffer.alloc(SYN_PACKET_BYTES);
+    const ip = { source: flow.source.text, destination: flow.destination.text };
+    writeIPv4Header(bytes, 0, { id: 0, ttl: 0, dontFragment: true, protocol: IpProtocol.TCP, ...ip, totalLength: SYN_PACKET_BYTES });
+    bytes.writeUInt16BE(0, 10);
+    const pseudo = pseudoHeaderSum(flow.source, flow.destination, IpProtocol.TCP, TCP_HEADER);
+    writeTcpSegment(bytes, IP_HEADER, { sourcePort: 0, destinationPort: 0, sequence: 0, flags: TcpFlag.SYN, window: SYN_WINDOW, options: { mss: SYN_MSS } }, () => pseudo);
+    bytes.writeUInt16BE(0, IP_HEADER + 16);
+    this.bytes = bytes;
+    this.ipBaseSum = onesComplementSum(bytes, 0, IP_HEADER);
+    this.tcpBaseSum = onesComplementSum(bytes, IP_HEADER, SYN_PACKET_BYTES, pseudo);
+    this.words = [...addressWords(flow.source), ...addressWords(flow.destination), 0, 0];
+    this.portsWord = this.words.length - 2;
+    this.tagWord = this.words.length - 1;
   }
-  return null;
+
+  sequenceFor(destinationPort: number, tag: number): number {
+    const words = this.words;
+    words[this.portsWord] = ((this.flow.flowId << 16) | destinationPort) >>> 0;
+    words[this.tagWord] = tag;
+    return cookie(this.key, words);
+  }
+
+  build(destinationPort: number, ttl: number, ipId: number, tag: number): Buffer {
+    const packet = Buffer.allocUnsafe(SYN_PACKET_BYTES);
+    this.bytes.copy(packet, 0, 0, SYN_PACKET_BYTES);
+    const sourcePort = this.flow.flowId;
+    const sequence = this.sequenceFor(destinationPort, tag);
+    // Plain byte stores: this runs once per probe, and Buffer's checked writers cost more than the
+    // packet's whole construction (every value here is already in range by construction).
+    writeUint16(packet, 4, ipId);
+    packet[8] = ttl;
+    writeUint16(packet, 10, finishChecksum(this.ipBaseSum + ipId + (ttl << 8)));
+    writeUint16(packet, IP_HEADER, sourcePort);
+    writeUint16(packet, IP_HEADER + 2, destinationPort);
+    writeUint16(packet, IP_HEADER + 4, sequence >>> 16);
+    writeUint16(packet, IP_HEADER + 6, sequence & 0xffff);
+    const tcpSum = this.tcpBaseSum + sourcePort + destinationPort + (sequence >>> 16) + (sequence & 0xffff);
+    writeUint16(packet, IP_HEADER + 16, finishChecksum(tcpSum));
+    return packet;
+  }
+
+  /** Addresses, our source port, a probed port, then classifySynAnswer against each tag sent to it. */
+  matchReply(ip: NetworkHeader, payload: Buffer, sentTags: SentTags): ProbeMatch {
+    const { flow } = this;
+    if (ip.source !== flow.destination.text || ip.destination !== flow.source.text) return UNRELATED;
+    const decoded = decodeTcp(payload);
+    if (!decoded.ok) return UNRELATED;
+    const tcp = decoded.value;
+    if (tcp.destinationPort !== flow.flowId) return UNRELATED;
+    const port = tcp.sourcePort;
+    const tags = sentTags(port);
+    if (tags === null) return { status: 'invalid', reason: `port ${port} was not probed` };
+    let answer: SynAnswer = 'not-an-answer';
+    for (const tag of tags) {
+      answer = classifySynAnswer(tcp.flags, tcp.acknowledgment, this.sequenceFor(port, tag));
+      if (answer === 'syn-ack' || answer === 'rst') return { status: 'match', subject: port, tag, kind: answer };
+      if (answer === 'not-an-answer') break;
+    }
+    return answer === 'wrong-ack' ? WRONG_ACK : NOT_AN_ANSWER;
+  }
+
+  /** Quoted protocol and addresses, our source port, a probed port, and the cookie in the quoted sequence number. */
+  matchQuote(quoted: NetworkHeader, transport: Buffer, sentTags: SentTags): ProbeMatch {
+    const { flow } = this;
+    if (quoted.source !== flow.source.text || quoted.destination !== flow.destination.text) return UNRELATED;
+    const decoded = decodeTcpPrefix(transport);
+    if (!decoded.ok || decoded.value.sourcePort !== flow.flowId) return UNRELATED;
+    const port = decoded.value.destinationPort;
+    const tags = sentTags(port);
+    if (tags === null) return { status: 'invalid', reason: `quoted port ${port} was not probed` };
+    for (const tag of tags) {
+      if (decoded.value.sequence === this.sequenceFor(port, tag)) return { status: 'match', subject: port, tag, kind: 'icmp-unreachable' };
+    }
+    return QUOTE_NOT_OURS;
+  }
 }
 
-export function prepareSynTemplate(flow: SynFlow): SynTemplate {
-  const sourceValue = parseIPv4(flow.source);
-  const destinationValue = parseIPv4(flow.destination);
-  if (sourceValue === null || destinationValue === null) throw new Error(`invalid flow addresses ${flow.source} -> ${flow.destination}`);
-  const bytes = Buffer.alloc(SYN_PACKET_BYTES);
-  writeIPv4Header(bytes, 0, {
-    id: 0,
-    ttl: 0,
-    dontFragment: true,
-    protocol: IpProtocol.TCP,
-    source: flow.source,
-    destination: flow.destination,
-    totalLength: SYN_PACKET_BYTES,
-  });
-  bytes.writeUInt16BE(0, 10);
-  writeTcpSegment(
-    bytes,
-    IP_HEADER,
-    { sourcePort: 0, destinationPort: 0, sequence: 0, flags: TcpFlag.SYN, window: SYN_WINDOW, options: { mss: SYN_MSS } },
-    flow.source,
-    flow.destination,
-  );
-  bytes.writeUInt16BE(0, IP_HEADER + 16);
-  const ipBaseSum = onesComplementSum(bytes, 0, IP_HEADER);
-  // Pseudo-header: source, destination, zero+protocol, TCP length.
-  const pseudo = Buffer.alloc(12);
-  pseudo.writeUInt32BE(sourceValue, 0);
-  pseudo.writeUInt32BE(destinationValue, 4);
-  pseudo.writeUInt16BE(IpProtocol.TCP, 8);
-  pseudo.writeUInt16BE(TCP_HEADER, 10);
-  const tcpBaseSum = onesComplementSum(bytes, IP_HEADER, SYN_PACKET_BYTES, onesComplementSum(pseudo));
-  return { flow, bytes, sourceValue, destinationValue, ipBaseSum, tcpBaseSum };
-}
-
-/** Per-probe fields of a SYN. */
-export interface SynProbeFields {
-  destinationPort: number;
-  ttl: number;
-  ipId: number;
-  /** See synSequence; 0 for plain probes. */
-  tag?: number;
-}
-
-/**
- * A new packet (IP header + SYN) from the template with the per-probe fields
- * patched and both checksums completed incrementally. A fresh buffer, since
- * the send is asynchronous.
- */
-export function buildSyn(template: SynTemplate, key: CookieKey, fields: SynProbeFields): Buffer {
-  const packet = Buffer.allocUnsafe(SYN_PACKET_BYTES);
-  template.bytes.copy(packet, 0, 0, SYN_PACKET_BYTES);
-  const { sourcePort } = template.flow;
-  const { destinationPort, ipId, ttl } = fields;
-  const sequence = synSequence(key, template.sourceValue, template.destinationValue, sourcePort, destinationPort, fields.tag ?? 0);
-  // Plain byte stores: this runs once per probe, and Buffer's checked writers cost more than the
-  // packet's whole construction (every value here is already in range by construction).
-  writeUint16(packet, 4, ipId);
-  packet[8] = ttl;
-  writeUint16(packet, 10, finishChecksum(template.ipBaseSum + ipId + (ttl << 8)));
-  writeUint16(packet, IP_HEADER, sourcePort);
-  writeUint16(packet, IP_HEADER + 2, destinationPort);
-  writeUint16(packet, IP_HEADER + 4, sequence >>> 16);
-  writeUint16(packet, IP_HEADER + 6, sequence & 0xffff);
-  const tcpSum = template.tcpBaseSum + sourcePort + destinationPort + (sequence >>> 16) + (sequence & 0xffff);
-  writeUint16(packet, IP_HEADER + 16, finishChecksum(tcpSum));
-  return packet;
-}
+const WRONG_ACK: ProbeMatch = { status: 'invalid', reason: 'the acknowledgment is not our SYN sequence + 1' };
+const NOT_AN_ANSWER: ProbeMatch = { status: 'invalid', reason: 'neither SYN-ACK nor RST-ACK' };
+const QUOTE_NOT_OURS: ProbeMatch = { status: 'invalid', reason: 'quoted sequence is not our cookie' };
 
 /** Big-endian 16-bit store of a value known to be 0..65535. */
 function writeUint16(packet: Buffer, offset: number, value: number): void {
@@ -133,71 +175,8 @@ function writeUint16(packet: Buffer, offset: number, value: number): void {
   packet[offset + 1] = value & 0xff;
 }
 
-/** What a reply to one of our SYNs says, once validated. */
-export interface SynReplyMatch {
-  /** The probed destination port this reply answers. */
-  port: number;
-  kind: ReplyKind;
-  /** The tag of the probe it answers. */
-  tag: number;
-}
-
-export type SynValidation = { ok: true; match: SynReplyMatch } | { ok: false; reason: string };
-
-/**
- * Validates a TCP segment as the answer to a SYN of `template`'s flow:
- * addresses and our source port, then the cookie: a SYN-ACK must ack seq+1,
- * a RST may ack seq or seq+1. `sentTags` says which probes went to that port.
- */
-export function validateTcpReply(
-  template: SynTemplate,
-  key: CookieKey,
-  ip: IPv4Header,
-  tcp: TcpSegment,
-  sentTags: SentTags,
-): SynValidation {
-  const { flow } = template;
-  if (ip.source !== flow.destination || ip.destination !== flow.source) return { ok: false, reason: 'addresses' };
-  if (tcp.destinationPort !== flow.sourcePort) return { ok: false, reason: 'not our source port' };
-  const port = tcp.sourcePort;
-  const tags = sentTags(port);
-  if (tags === null) return { ok: false, reason: `port ${port} was not probed` };
-  const isSyn = (tcp.flags & TcpFlag.SYN) !== 0;
-  const isAck = (tcp.flags & TcpFlag.ACK) !== 0;
-  const isRst = (tcp.flags & TcpFlag.RST) !== 0;
-  if (isRst) {
-    const tag = isAck ? matchTag(template, key, port, tags, tcp.acknowledgment, true, true) : null;
-    if (tag !== null) return { ok: true, match: { port, kind: 'rst', tag } };
-    return { ok: false, reason: 'RST does not acknowledge our SYN' };
-  }
-  if (isSyn && isAck) {
-    const tag = matchTag(template, key, port, tags, tcp.acknowledgment, false, true);
-    if (tag !== null) return { ok: true, match: { port, kind: 'syn-ack', tag } };
-    return { ok: false, reason: 'SYN-ACK does not acknowledge our SYN' };
-  }
-  return { ok: false, reason: 'neither SYN-ACK nor RST' };
-}
-
-/**
- * Validates the copy of our SYN quoted inside an ICMP error: quoted addresses
- * and protocol, our source port, a probed destination port, and the cookie
- * in the quoted sequence number.
- */
-export function validateQuotedSyn(
-  template: SynTemplate,
-  key: CookieKey,
-  quotedIp: IPv4Header,
-  quotedTcp: TcpPrefix,
-  sentTags: SentTags,
-): { ok: true; port: number; tag: number } | { ok: false; reason: string } {
-  const { flow } = template;
-  if (quotedIp.protocol !== IpProtocol.TCP) return { ok: false, reason: 'quoted protocol' };
-  if (quotedIp.source !== flow.source || quotedIp.destination !== flow.destination) return { ok: false, reason: 'quoted addresses' };
-  if (quotedTcp.sourcePort !== flow.sourcePort) return { ok: false, reason: 'quoted source port' };
-  const port = quotedTcp.destinationPort;
-  const tags = sentTags(port);
-  if (tags === null) return { ok: false, reason: `quoted port ${port} was not probed` };
-  const tag = matchTag(template, key, port, tags, quotedTcp.sequence, true, false);
-  if (tag === null) return { ok: false, reason: 'quoted sequence is not our cookie' };
-  return { ok: true, port, tag };
-}
+export const tcpSyn: ProbeModule = {
+  name: 'tcp-syn',
+  protocol: IpProtocol.TCP,
+  prepare: (flow, key) => new SynTemplate(flow, key),
+};

@@ -25,7 +25,7 @@ export interface ProbeRequest {
 
 export interface ProbeOutcome {
   report: Report;
-  /** Sends the kernel refused (e.g. EPERM from a local firewall). */
+  /** Sends the kernel refused (e.g. EPERM from a local firewall), in the scan and the traces together. */
   sendErrors: number;
   durationSeconds: number;
 }
@@ -49,19 +49,22 @@ export async function probeReport(transport: Transport, request: ProbeRequest): 
     rate: request.rate,
     signal: request.signal,
     onProgress: request.onProgress,
-    sourcePort: request.sourcePort,
+    flowId: request.sourcePort,
   });
   const targets = result.observations.map(buildTargetReport);
+  let sendErrors = result.sendErrors;
   if (request.trace && !result.interrupted) {
     const traceOptions = { maxHops: request.maxHops, tries: TRACE_ROUNDS, timeoutMs: result.session.timeoutMs, rate: request.rate, signal: request.signal };
     for (const [index, target] of targets.entries()) {
-      targets[index] = withTrace(target, await traceTarget(transport, result.session, target, traceOptions));
+      const trace = await traceTarget(transport, result.session, target, traceOptions);
+      targets[index] = withTrace(target, trace.conclusion);
+      sendErrors += trace.sendErrors;
     }
   }
   const interrupted = result.interrupted || request.signal?.aborted === true;
   return {
     report: { schema: REPORT_SCHEMA, interrupted, targets },
-    sendErrors: result.sendErrors,
+    sendErrors,
     durationSeconds: (monotonicMs() - started) / 1000,
   };
 }

@@ -1,4 +1,4 @@
-import { lazyBuiltin } from '../lazy-builtin.js';
+import { isIPv6Literal } from '../packet/address.js';
 import { TtlProbeError } from '../errors.js';
 import { parsePortList } from '../target/ports.js';
 import { unprobeableReason } from '../target/resolve.js';
@@ -117,7 +117,7 @@ export function countPorts(text: string): number {
  */
 export function targetSyntaxReason(target: string): string | null {
   const bare = target.startsWith('[') && target.endsWith(']') ? target.slice(1, -1) : target;
-  if (bare.includes(':') && lazyBuiltin.net().isIPv6(bare)) return `IPv6 target ${target}: IPv6 is not supported yet`;
+  if (bare.includes(':') && isIPv6Literal(bare)) return `IPv6 target ${target}: IPv6 is not supported yet`;
   if (/^[\d.]+$/.test(target)) return unprobeableReason(target);
   if (!/^[A-Za-z0-9._-]+$/.test(target) || target.length > 253) {
     return `invalid target "${printable(target)}": expected an IPv4 address or a host name`;

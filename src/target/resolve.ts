@@ -1,5 +1,4 @@
-import { lazyBuiltin } from '../lazy-builtin.js';
-import { classifyIPv4, parseIPv4 } from '../packet/address.js';
+import { classifyIPv4, isIPv6Literal, parseIPv4 } from '../packet/address.js';
 import { UsageError } from '../errors.js';
 
 /** A target as the user gave it and the IPv4 address that will be probed. */
@@ -48,8 +47,7 @@ export async function resolveTarget(
   const given = target.trim();
   if (given === '') throw new UsageError('empty target');
   const bare = given.startsWith('[') && given.endsWith(']') ? given.slice(1, -1) : given;
-  // Only names with ':' can be IPv6; net.isIPv6 compiles a large regular expression on first use.
-  if (bare.includes(':') && lazyBuiltin.net().isIPv6(bare)) throw new UsageError(`IPv6 target ${given}: IPv6 is not supported yet`);
+  if (bare.includes(':') && isIPv6Literal(bare)) throw new UsageError(`IPv6 target ${given}: IPv6 is not supported yet`);
   if (/^[\d.]+$/.test(given)) {
     const reason = unprobeableReason(given);
     if (reason !== null) throw new UsageError(reason);

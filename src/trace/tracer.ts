@@ -1,14 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseIPv4 } from '../packet/address.js';
-import { buildSyn } from '../probe/tcp-syn.js';
 import type { TargetReport } from '../model/report.js';
-import { classifyReply, type ProbedTarget } from '../scan/classify-reply.js';
+import { classifyReply, type ProbedFlow, type ProbedTarget } from '../probe/classify-reply.js';
 import type { ScanSession } from '../scan/engine.js';
 import type { Transport } from '../transport/transport.js';
 import { concludeTrace, type TraceConclusion, type TraceOutcome } from './conclude.js';
 import { createIcmpBudget } from './icmp-budget.js';
 import { planTrace, type TracePlan, type TraceProbe } from './plan.js';
 import { monotonicMs } from '../clock.js';
+import { isPortAnswer } from '../probe/module.js';
 
 export interface TraceOptions {
   maxHops: number;
@@ -19,6 +18,12 @@ export interface TraceOptions {
   /** Packets per second at most. */
   rate: number;
   signal?: AbortSignal;
+}
+
+/** What a trace learned and the sends the kernel refused while it ran. */
+export interface TraceRun {
+  conclusion: TraceConclusion;
+  sendErrors: number;
 }
 
 /** An outcome plus the bookkeeping of which attempts drew a time-exceeded. */
@@ -38,9 +43,10 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
 
 /**
  * Traces one target after its plain probe: sends the planned TTL-limited
- * SYNs (tag = TTL, so each reply names its probe while the flow stays the
- * same), paced by the routers' ICMP rate-limit model, then concludes path,
- * responders and drop points.
+ * port probes (the scan's templates; tag = TTL, so each reply names its
+ * probe while the flow stays the same), paced by the routers' ICMP
+ * rate-limit model, then concludes path, responders and drop points. Its
+ * transport listeners are removed when it ends.
  *
  * Rate limits cannot be assumed away (an earlier run may have drained a
  * router's bucket), so a silent port's "no time-exceeded at TTL t" only counts
@@ -50,10 +56,10 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * error, every earlier probe that reached the router would have too.
  * Undecided TTLs are re-sent in later rounds, after the router refills.
  */
-export async function traceTarget(transport: Transport, session: ScanSession, target: TargetReport, options: TraceOptions): Promise<TraceConclusion> {
+export async function traceTarget(transport: Transport, session: ScanSession, target: TargetReport, options: TraceOptions): Promise<TraceRun> {
   const plan = planTrace(target, options.maxHops);
   const template = session.templates.get(target.address);
-  if (!template || plan.probes.length === 0) return concludeTrace(target, plan, []);
+  if (!template || plan.probes.length === 0) return { conclusion: concludeTrace(target, plan, []), sendErrors: 0 };
 
   const outcomes = new Map<string, Tracked>();
   const tags = new Map<number, number[]>();
@@ -64,80 +70,84 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
     });
     tags.get(probe.port)?.push(probe.ttl);
   }
-  const probed: ProbedTarget = {
-    address: target.address,
-    addressValue: parseIPv4(target.address) ?? 0,
-    template,
-    sentTags: (port) => tags.get(port) ?? null,
-  };
-  const context = { key: session.key, echoIdentifier: session.echoIdentifier, targets: new Map([[target.address, probed]]), sentTtl: 0 };
-  transport.onPacket((packet, receivedAt) => {
+  const flow: ProbedFlow = { template, sentTags: (port) => tags.get(port) ?? null };
+  const probed: ProbedTarget = { address: target.address, flows: [flow] };
+  const context = { targets: new Map([[target.address, probed]]), sentTtl: 0 };
+  let sendErrors = 0;
+  const stopErrors = transport.onSendError(() => {
+    sendErrors++;
+  });
+  const stopPackets = transport.onPacket((packet, receivedAt) => {
     const event = classifyReply(packet, context);
-    if ((event.type !== 'time-exceeded' && event.type !== 'port') || event.tag === 0) return;
-    const outcome = outcomes.get(keyOf(event.port, event.tag));
+    if ((event.type !== 'time-exceeded' && event.type !== 'answer') || event.tag === 0) return;
+    const outcome = outcomes.get(keyOf(event.subject, event.tag));
     if (!outcome) return;
     if (event.type === 'time-exceeded') {
       outcome.timeExceeded ??= { from: event.from, rttMs: receivedAt - outcome.sentAt };
       outcome.answeredAttempts.add(event.quotedIpId >> 8);
-    } else {
-      outcome.reply ??= { kind: event.reply.kind, from: event.reply.from, ttl: event.reply.ttl };
+    } else if (isPortAnswer(event.kind)) {
+      outcome.reply ??= { kind: event.kind, from: event.from, ttl: event.ttl };
     }
   });
+  try {
+    const budget = createIcmpBudget();
+    const interval = 1000 / options.rate;
+    let sentCount = 0;
+    const aborted = (): boolean => options.signal?.aborted === true;
+    const send = (probe: TraceProbe, attempt: number): void => {
+      const now = monotonicMs();
+      const outcome = outcomes.get(keyOf(probe.port, probe.ttl))!;
+      outcome.tries++;
+      outcome.sentAt = now;
+      outcome.sentAttempts.add(attempt);
+      if (probe.ttl <= plan.lastRouterHop) budget.spend(probe.ttl, now);
+      // IP ID = attempt << 8 | TTL: the time-exceeded quotes it, so we know which attempt drew it.
+      transport.send(template.build(probe.port, probe.ttl, ((attempt & 0xff) << 8) | probe.ttl, probe.ttl), target.address);
+      sentCount++;
+    };
 
-  const budget = createIcmpBudget();
-  const interval = 1000 / options.rate;
-  let sentCount = 0;
-  const aborted = (): boolean => options.signal?.aborted === true;
-  const send = (probe: TraceProbe, attempt: number): void => {
-    const now = monotonicMs();
-    const outcome = outcomes.get(keyOf(probe.port, probe.ttl))!;
-    outcome.tries++;
-    outcome.sentAt = now;
-    outcome.sentAttempts.add(attempt);
-    if (probe.ttl <= plan.lastRouterHop) budget.spend(probe.ttl, now);
-    // IP ID = attempt << 8 | TTL: the time-exceeded quotes it, so we know which attempt drew it.
-    transport.send(buildSyn(template, session.key, { destinationPort: probe.port, ttl: probe.ttl, ipId: ((attempt & 0xff) << 8) | probe.ttl, tag: probe.ttl }), target.address);
-    sentCount++;
-  };
-
-  for (let attempt = 1; attempt <= options.tries && !aborted(); attempt++) {
-    const batches = attempt === 1 ? firstRound(plan) : retryRound(plan, outcomes);
-    if (batches.length === 0) break;
-    const sent: Tracked[] = [];
-    for (const batch of batches) {
-      // A batch expiring at one router goes out back to back once that router can answer all of it.
-      const hop = batch[0]!.ttl;
-      const needsRouter = hop <= plan.lastRouterHop && batch.some((probe) => probe.needsIcmp);
-      while (needsRouter && !aborted()) {
-        const now = monotonicMs();
-        const wake = budget.nextAvailableAt(hop, now);
-        if (wake <= now) break;
-        await pause(wake - now, options.signal);
+    for (let attempt = 1; attempt <= options.tries && !aborted(); attempt++) {
+      const batches = attempt === 1 ? firstRound(plan) : retryRound(plan, outcomes);
+      if (batches.length === 0) break;
+      const sent: Tracked[] = [];
+      for (const batch of batches) {
+        // A batch expiring at one router goes out back to back once that router can answer all of it.
+        const hop = batch[0]!.ttl;
+        const needsRouter = hop <= plan.lastRouterHop && batch.some((probe) => probe.needsIcmp);
+        while (needsRouter && !aborted()) {
+          const now = monotonicMs();
+          const wake = budget.nextAvailableAt(hop, now);
+          if (wake <= now) break;
+          await pause(wake - now, options.signal);
+        }
+        if (aborted()) break;
+        for (const probe of batch) {
+          send(probe, attempt);
+          sent.push(outcomes.get(keyOf(probe.port, probe.ttl))!);
+        }
+        if (interval >= 1) await pause(interval * batch.length, options.signal);
+        else if (sentCount % Math.max(1, Math.floor(1 / interval)) < batch.length) await pause(1, options.signal);
       }
-      if (aborted()) break;
-      for (const probe of batch) {
-        send(probe, attempt);
-        sent.push(outcomes.get(keyOf(probe.port, probe.ttl))!);
+      const lastSend = monotonicMs();
+      while (!aborted() && monotonicMs() - lastSend < options.timeoutMs) {
+        if (sent.every((outcome) => outcome.answeredAttempts.has(attempt) || outcome.reply !== null)) break;
+        await pause(5, options.signal);
       }
-      if (interval >= 1) await pause(interval * batch.length, options.signal);
-      else if (sentCount % Math.max(1, Math.floor(1 / interval)) < batch.length) await pause(1, options.signal);
+      const roundEnd = monotonicMs();
+      for (const outcome of sent) {
+        if (outcome.ttl > plan.lastRouterHop || outcome.answeredAttempts.has(attempt)) continue;
+        // Silent: the router spent nothing (never reached, or out of tokens). If even the path
+        // flow's probe went unanswered, assume the router is out of tokens until it refills.
+        if (outcome.port === plan.pathPort) budget.drain(outcome.ttl, roundEnd);
+        else budget.refund(outcome.ttl, roundEnd);
+      }
     }
-    const lastSend = monotonicMs();
-    while (!aborted() && monotonicMs() - lastSend < options.timeoutMs) {
-      if (sent.every((outcome) => outcome.answeredAttempts.has(attempt) || outcome.reply !== null)) break;
-      await pause(5, options.signal);
-    }
-    const roundEnd = monotonicMs();
-    for (const outcome of sent) {
-      if (outcome.ttl > plan.lastRouterHop || outcome.answeredAttempts.has(attempt)) continue;
-      // Silent: the router spent nothing (never reached, or out of tokens). If even the path
-      // flow's probe went unanswered, assume the router is out of tokens until it refills.
-      if (outcome.port === plan.pathPort) budget.drain(outcome.ttl, roundEnd);
-      else budget.refund(outcome.ttl, roundEnd);
-    }
+    const settled = settledDrops(plan, outcomes);
+    return { conclusion: concludeTrace(target, plan, [...outcomes.values()], settled), sendErrors };
+  } finally {
+    stopPackets();
+    stopErrors();
   }
-  const settled = settledDrops(plan, outcomes);
-  return concludeTrace(target, plan, [...outcomes.values()], settled);
 }
 
 /** Probes of the first round in batches: per TTL the silent ports' probes, then the path probe as canary; then confirmations. */

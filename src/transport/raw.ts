@@ -79,6 +79,8 @@ function drainOnReadable(socket: Socket, deliver: (packet: Buffer) => void): boo
 }
 
 const ignoreBytes = (): void => {};
+const ignorePacket = (): void => {};
+const ignoreError = (): void => {};
 
 /**
  * Sends at once with the native handle when it is there and nothing is queued
@@ -127,8 +129,8 @@ export function openRawTransport(): Transport {
     }
   }
   let backlog = 0;
-  let packetListener: (packet: Buffer, receivedAt: number) => void = () => {};
-  let errorListener: (error: Error, destination: string) => void = () => {};
+  let packetListener: (packet: Buffer, receivedAt: number) => void = ignorePacket;
+  let errorListener: (error: Error, destination: string) => void = ignoreError;
   for (const socket of sockets) {
     const deliver = (buffer: Buffer): void => packetListener(buffer, monotonicMs());
     if (!drainOnReadable(socket, deliver)) socket.on('message', deliver);
@@ -149,9 +151,15 @@ export function openRawTransport(): Transport {
     backlog: () => backlog,
     onPacket(listener) {
       packetListener = listener;
+      return () => {
+        if (packetListener === listener) packetListener = ignorePacket;
+      };
     },
     onSendError(listener) {
       errorListener = listener;
+      return () => {
+        if (errorListener === listener) errorListener = ignoreError;
+      };
     },
     close() {
       for (const socket of sockets) socket.close();

@@ -40,11 +40,21 @@ export function shareTransport(base: Transport): SharedTransport {
           if (packetListener) packetListeners.delete(packetListener);
           packetListener = listener;
           if (!closed) packetListeners.add(listener);
+          return () => {
+            if (packetListener !== listener) return;
+            packetListeners.delete(listener);
+            packetListener = null;
+          };
         },
         onSendError(listener) {
           if (errorListener) errorListeners.delete(errorListener);
           errorListener = listener;
           if (!closed) errorListeners.add(listener);
+          return () => {
+            if (errorListener !== listener) return;
+            errorListeners.delete(listener);
+            errorListener = null;
+          };
         },
         close() {
           if (closed) return;

@@ -1,23 +1,25 @@
 /**
  * Hostile packets (issue 7) for classifyReply, the function that decides what
  * a received packet means for a scan. With a context built as the engine
- * builds it (prepareSynTemplate per target, a cookie key, plain or traced
- * tags), over valid replies, mutated replies, random packets aimed at us and
- * replies made under another run's key: it never throws, never reads outside
- * or writes into the packet, and every 'port', 'time-exceeded' or 'echo'
- * event is proven by our cookie, checked here from the raw bytes.
+ * builds it (a TCP SYN and an ICMP echo template per target, a cookie key,
+ * plain or traced tags), over valid replies, mutated replies, random packets
+ * aimed at us and replies made under another run's key: it never throws,
+ * never reads outside or writes into the packet, and every 'answer' or
+ * 'time-exceeded' event is proven by our cookie, checked here from the raw
+ * bytes.
  */
 import t from 'tap';
 import fc from 'fast-check';
-import { parseIPv4 } from '../../src/packet/address.js';
+import { requireAddress } from '../../src/packet/address.js';
 import { internetChecksum } from '../../src/packet/checksum.js';
 import { IcmpType, writeIcmpEcho } from '../../src/packet/icmp.js';
 import { IpProtocol } from '../../src/packet/ipv4.js';
 import { TcpFlag } from '../../src/packet/tcp.js';
 import { newCookieKey, type CookieKey } from '../../src/probe/cookie.js';
-import { ECHO_DATA_BYTES, echoCookie } from '../../src/probe/icmp-echo.js';
-import { buildSyn, prepareSynTemplate, synSequence } from '../../src/probe/tcp-syn.js';
-import { classifyReply, type ProbedTarget, type ReplyContext, type ReplyEvent } from '../../src/scan/classify-reply.js';
+import { ECHO_DATA_BYTES, echoCookie, icmpEcho } from '../../src/probe/icmp-echo.js';
+import type { ProbeFlow, ProbeTemplate } from '../../src/probe/module.js';
+import { synSequence, tcpSyn } from '../../src/probe/tcp-syn.js';
+import { classifyReply, type ProbedTarget, type ReplyContext, type ReplyEvent } from '../../src/probe/classify-reply.js';
 import {
   addressArb,
   fuzz,
@@ -35,6 +37,8 @@ import {
 } from './support.js';
 
 interface Target extends ProbedTarget {
+  flow: ProbeFlow;
+  template: ProbeTemplate;
   probed: ReadonlySet<number>;
   tags: readonly number[];
 }
@@ -42,8 +46,8 @@ interface Target extends ProbedTarget {
 interface Run {
   key: CookieKey;
   source: string;
+  /** The flow identifier: TCP source port and ICMP echo identifier. */
   sourcePort: number;
-  echoIdentifier: number;
   context: ReplyContext<Target>;
   targets: Target[];
 }
@@ -52,7 +56,6 @@ interface RunSpec {
   key: [number, number];
   source: string;
   sourcePort: number;
-  echoIdentifier: number;
   addresses: string[];
   ports: number[];
   /** Tags of the probes sent to a port: [0] for plain probes, TTLs 1..n for a trace. */
@@ -65,7 +68,6 @@ const runSpecArb: fc.Arbitrary<RunSpec> = fc.record({
   source: addressArb,
   // As the engine picks them.
   sourcePort: fc.integer({ min: 32768, max: 60999 }),
-  echoIdentifier: fc.integer({ min: 1, max: 65535 }),
   addresses: fc.uniqueArray(addressArb, { minLength: 1, maxLength: 3 }),
   ports: fc.uniqueArray(portArb, { minLength: 1, maxLength: 12 }),
   traceTtls: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 30 }) }),
@@ -76,23 +78,27 @@ const runSpecArb: fc.Arbitrary<RunSpec> = fc.record({
 function buildRun(spec: RunSpec, key: CookieKey = spec.key): Run {
   const probed = new Set(spec.ports);
   const tags = spec.traceTtls === 0 ? [0] : Array.from({ length: spec.traceTtls }, (_, i) => i + 1);
-  const targets = spec.addresses.map(
-    (address): Target => ({
+  const targets = spec.addresses.map((address): Target => {
+    const flow = { source: requireAddress(spec.source), destination: requireAddress(address), flowId: spec.sourcePort };
+    const template = tcpSyn.prepare(flow, key);
+    return {
       address,
-      addressValue: parseIPv4(address) ?? 0,
-      template: prepareSynTemplate({ source: spec.source, destination: address, sourcePort: spec.sourcePort }),
-      sentTags: (port) => (probed.has(port) ? tags : null),
+      flows: [
+        { template, sentTags: (port) => (probed.has(port) ? tags : null) },
+        { template: icmpEcho.prepare(flow, key), sentTags: () => [0] },
+      ],
+      flow,
+      template,
       probed,
       tags,
-    }),
-  );
+    };
+  });
   return {
     key,
     source: spec.source,
     sourcePort: spec.sourcePort,
-    echoIdentifier: spec.echoIdentifier,
     targets,
-    context: { key, echoIdentifier: spec.echoIdentifier, targets: new Map(targets.map((target) => [target.address, target])), sentTtl: spec.sentTtl },
+    context: { targets: new Map(targets.map((target) => [target.address, target])), sentTtl: spec.sentTtl },
   };
 }
 
@@ -153,14 +159,13 @@ function buildReply(run: Run, spec: ReplySpec, key: CookieKey = run.key): BuiltR
   const ports = [...target.probed];
   const port = ports[spec.port % ports.length]!;
   const tag = target.tags[spec.tag % target.tags.length]!;
-  const template = target.template;
-  const cookie = synSequence(key, template.sourceValue, template.destinationValue, run.sourcePort, port, tag);
+  const cookie = synSequence(key, target.flow, port, tag);
   switch (spec.kind) {
     case 'syn-ack':
     case 'rst':
     case 'rst-exact': {
       const flags =
-        spec.kind === 'syn-ack' ? (spec.extraFlags & ~TcpFlag.RST) | TcpFlag.SYN | TcpFlag.ACK : spec.extraFlags | TcpFlag.RST | TcpFlag.ACK;
+        spec.kind === 'syn-ack' ? (spec.extraFlags & ~TcpFlag.RST) | TcpFlag.SYN | TcpFlag.ACK : (spec.extraFlags & ~TcpFlag.SYN) | TcpFlag.RST | TcpFlag.ACK;
       const acknowledgment = spec.kind === 'rst-exact' ? cookie : (cookie + 1) >>> 0;
       const ip = ipFields(target.address, run.source, spec.ttl, spec.id);
       const segment = tcpSegment(ip, {
@@ -180,7 +185,7 @@ function buildReply(run: Run, spec: ReplySpec, key: CookieKey = run.key): BuiltR
     }
     case 'unreachable':
     case 'time-exceeded': {
-      const syn = buildSyn(template, key, { destinationPort: port, ttl: spec.quotedTtl, ipId: spec.quotedId, tag });
+      const syn = (key === run.key ? target.template : tcpSyn.prepare(target.flow, key)).build(port, spec.quotedTtl, spec.quotedId, tag);
       const quote = spec.quoteAll ? syn : syn.subarray(0, 28);
       const message = Buffer.alloc(8 + quote.length);
       message[0] = spec.kind === 'unreachable' ? IcmpType.DEST_UNREACHABLE : IcmpType.TIME_EXCEEDED;
@@ -194,9 +199,9 @@ function buildReply(run: Run, spec: ReplySpec, key: CookieKey = run.key): BuiltR
     }
     case 'echo': {
       const data = Buffer.alloc(ECHO_DATA_BYTES);
-      data.writeUInt32BE(echoCookie(key, target.addressValue, run.echoIdentifier, spec.echoSequence), 0);
+      data.writeUInt32BE(echoCookie(key, target.flow, spec.echoSequence), 0);
       const message = Buffer.alloc(8 + data.length);
-      writeIcmpEcho(message, 0, { type: IcmpType.ECHO_REPLY, identifier: run.echoIdentifier, sequence: spec.echoSequence, data });
+      writeIcmpEcho(message, 0, { type: IcmpType.ECHO_REPLY, identifier: run.sourcePort, sequence: spec.echoSequence, data });
       const header = ipv4Header(ipFields(target.address, run.source, spec.ttl, spec.id), IpProtocol.ICMP, message.length);
       const fields: Field[] = [...ipv4Fields(0), { name: 'icmp.type', at: 20, size: 1 }];
       for (let at = 24; at < 32; at++) fields.push({ name: `icmp.echo[${at - 24}]`, at, size: 1 });
@@ -207,7 +212,9 @@ function buildReply(run: Run, spec: ReplySpec, key: CookieKey = run.key): BuiltR
 
 /** An event as comparable data (the target by address). */
 function project(event: ReplyEvent<Target>): unknown {
-  return JSON.parse(JSON.stringify({ ...event, target: 'target' in event ? event.target.address : undefined }));
+  return JSON.parse(
+    JSON.stringify({ ...event, target: 'target' in event ? event.target.address : undefined, flow: 'flow' in event ? event.flow.template.module.name : undefined }),
+  );
 }
 
 /**
@@ -257,53 +264,54 @@ function unproven(packet: Buffer, event: ReplyEvent<Target>, run: Run): string |
     const from = addr(packet, 12);
     const to = addr(packet, 16);
     const ttl = packet[8];
-    const { template } = target;
-    const cookieOf = (port: number, tag: number): number => synSequence(run.key, template.sourceValue, template.destinationValue, run.sourcePort, port, tag);
+    const cookieOf = (port: number, tag: number): number => synSequence(run.key, target.flow, port, tag);
     const probedTag = (port: number, tag: number): string | null =>
       !target.probed.has(port) ? `port ${port} was not probed` : !target.tags.includes(tag) ? `tag ${tag} was not sent` : null;
-    if (event.type === 'echo') {
+    if (event.type === 'answer' && event.kind === 'echo-reply') {
       if (protocol !== IpProtocol.ICMP || packet[ihl] !== IcmpType.ECHO_REPLY) return 'echo event for a non-echo-reply';
       if (from !== target.address || event.ttl !== ttl) return 'echo from/ttl';
-      if (u16(packet, ihl + 4) !== run.echoIdentifier) return 'echo identifier';
+      if (u16(packet, ihl + 4) !== run.sourcePort) return 'echo identifier';
       const sequence = u16(packet, ihl + 6);
-      if (event.sequence !== sequence) return 'echo sequence';
-      if (u32(packet, ihl + 8) !== echoCookie(run.key, target.addressValue, run.echoIdentifier, sequence)) return 'echo data without our cookie';
+      if (event.subject !== sequence || event.tag !== 0) return 'echo sequence/tag';
+      if (u32(packet, ihl + 8) !== echoCookie(run.key, target.flow, sequence)) return 'echo data without our cookie';
       return null;
     }
-    if (event.type === 'port' && (event.reply.kind === 'syn-ack' || event.reply.kind === 'rst')) {
+    if (event.type === 'answer' && (event.kind === 'syn-ack' || event.kind === 'rst')) {
       if (protocol !== IpProtocol.TCP || from !== target.address || to !== run.source) return 'TCP reply addresses';
-      if (u16(packet, ihl) !== event.port || u16(packet, ihl + 2) !== run.sourcePort) return 'TCP reply ports';
-      const notProbed = probedTag(event.port, event.tag);
+      if (u16(packet, ihl) !== event.subject || u16(packet, ihl + 2) !== run.sourcePort) return 'TCP reply ports';
+      const notProbed = probedTag(event.subject, event.tag);
       if (notProbed) return notProbed;
       const flags = packet[ihl + 13]!;
       const ack = u32(packet, ihl + 8);
-      const cookie = cookieOf(event.port, event.tag);
+      const cookie = cookieOf(event.subject, event.tag);
+      // The reply rule (classifySynAnswer): ACK set, exactly one of SYN and RST, acking cookie + 1.
       if ((flags & TcpFlag.ACK) === 0) return 'reply without ACK';
-      if (event.reply.kind === 'syn-ack' && ((flags & TcpFlag.SYN) === 0 || (flags & TcpFlag.RST) !== 0 || ack !== ((cookie + 1) >>> 0))) return 'SYN-ACK without cookie + 1';
-      if (event.reply.kind === 'rst' && ((flags & TcpFlag.RST) === 0 || (ack !== cookie && ack !== ((cookie + 1) >>> 0)))) return 'RST without our cookie';
-      if (event.reply.from !== from || event.reply.ttl !== ttl) return 'reply from/ttl';
+      if (ack !== ((cookie + 1) >>> 0)) return 'ack is not our cookie + 1';
+      if (event.kind === 'syn-ack' && ((flags & TcpFlag.SYN) === 0 || (flags & TcpFlag.RST) !== 0)) return 'SYN-ACK flags';
+      if (event.kind === 'rst' && ((flags & TcpFlag.RST) === 0 || (flags & TcpFlag.SYN) !== 0)) return 'RST flags';
+      if (event.from !== from || event.ttl !== ttl) return 'reply from/ttl';
       return null;
     }
     // An ICMP error quoting our SYN.
     const expectedType = event.type === 'time-exceeded' ? IcmpType.TIME_EXCEEDED : IcmpType.DEST_UNREACHABLE;
-    if (event.type === 'port' && event.reply.kind !== 'icmp-unreachable') return `unknown reply kind ${event.reply.kind}`;
+    if (event.type === 'answer' && event.kind !== 'icmp-unreachable') return `unknown reply kind ${event.kind}`;
     if (protocol !== IpProtocol.ICMP || packet[ihl] !== expectedType) return `ICMP type ${packet[ihl]} for a ${event.type} event`;
     const q = ihl + 8;
     const quotedIhl = (packet[q]! & 0x0f) * 4;
     if (packet[q]! >>> 4 !== 4 || quotedIhl < 20) return 'quote not IPv4';
     if (packet[q + 9] !== IpProtocol.TCP || addr(packet, q + 12) !== run.source || addr(packet, q + 16) !== target.address) return 'quoted protocol/addresses';
     const quotedTcp = q + quotedIhl;
-    if (u16(packet, quotedTcp) !== run.sourcePort || u16(packet, quotedTcp + 2) !== event.port) return 'quoted ports';
-    const notProbed = probedTag(event.port, event.tag);
+    if (u16(packet, quotedTcp) !== run.sourcePort || u16(packet, quotedTcp + 2) !== event.subject) return 'quoted ports';
+    const notProbed = probedTag(event.subject, event.tag);
     if (notProbed) return notProbed;
-    if (u32(packet, quotedTcp + 4) !== cookieOf(event.port, event.tag)) return 'quoted sequence is not our cookie';
+    if (u32(packet, quotedTcp + 4) !== cookieOf(event.subject, event.tag)) return 'quoted sequence is not our cookie';
     if (event.type === 'time-exceeded') {
       if (event.from !== from || event.ttl !== ttl || event.quotedIpId !== u16(packet, q + 4)) return 'time-exceeded from/ttl/quotedIpId';
       return null;
     }
-    const reply = event.type === 'port' ? event.reply : null;
-    if (!reply || reply.from !== from || reply.ttl !== ttl || reply.icmpType !== packet[ihl] || reply.icmpCode !== packet[ihl + 1]) return 'unreachable from/ttl/type/code';
-    if (reply.quotedTtl !== packet[q + 8] || reply.sentTtl !== run.context.sentTtl) return 'quoted/sent TTL';
+    const icmp = event.type === 'answer' ? event.icmp : null;
+    if (!icmp || event.from !== from || event.ttl !== ttl || icmp.icmpType !== packet[ihl] || icmp.icmpCode !== packet[ihl + 1]) return 'unreachable from/ttl/type/code';
+    if (icmp.quotedTtl !== packet[q + 8] || icmp.sentTtl !== run.context.sentTtl) return 'quoted/sent TTL';
     return null;
   } catch (error) {
     return `the packet is too short to prove it: ${(error as Error).message}`;
@@ -315,7 +323,7 @@ function assertProven(packet: Buffer, event: ReplyEvent<Target>, run: Run): void
   if (why !== null) throw new Error(`${event.type} event not proven by our cookie (${why}): ${JSON.stringify(project(event))} for ${packet.toString('hex')}`);
 }
 
-const VALIDATED = new Set(['port', 'time-exceeded', 'echo']);
+const VALIDATED = new Set(['answer', 'time-exceeded']);
 
 t.test('valid replies are classified as what they answer', async (t) => {
   fc.assert(
@@ -325,15 +333,17 @@ t.test('valid replies are classified as what they answer', async (t) => {
       const event = classifyGuarded(reply.bytes, run.context);
       assertProven(reply.bytes, event, run);
       const kind = replySpec.kind;
-      if (kind === 'echo') return event.type === 'echo' && event.target === reply.target && event.sequence === reply.tag && event.ttl === replySpec.ttl;
-      if (kind === 'time-exceeded') return event.type === 'time-exceeded' && event.target === reply.target && event.port === reply.port && event.tag === reply.tag && event.from === replySpec.router;
-      if (event.type !== 'port' || event.target !== reply.target || event.port !== reply.port || event.tag !== reply.tag) return false;
-      if (kind === 'unreachable') return event.reply.kind === 'icmp-unreachable' && event.reply.icmpCode === replySpec.code && event.reply.quotedTtl === replySpec.quotedTtl;
-      return event.reply.kind === (kind === 'syn-ack' ? 'syn-ack' : 'rst') && event.reply.ttl === replySpec.ttl;
+      // A RST acking the sequence number itself proves nothing (see classifySynAnswer): aimed at us, ignored.
+      if (kind === 'rst-exact') return event.type === 'ignored' && event.target === reply.target;
+      if (kind === 'echo') return event.type === 'answer' && event.kind === 'echo-reply' && event.target === reply.target && event.subject === reply.tag && event.ttl === replySpec.ttl;
+      if (kind === 'time-exceeded') return event.type === 'time-exceeded' && event.target === reply.target && event.subject === reply.port && event.tag === reply.tag && event.from === replySpec.router;
+      if (event.type !== 'answer' || event.target !== reply.target || event.subject !== reply.port || event.tag !== reply.tag) return false;
+      if (kind === 'unreachable') return event.kind === 'icmp-unreachable' && event.icmp?.icmpCode === replySpec.code && event.icmp.quotedTtl === replySpec.quotedTtl;
+      return event.kind === kind && event.ttl === replySpec.ttl;
     }),
     fuzz(30, 4000),
   );
-  t.pass('SYN-ACK, RST, unreachable, time exceeded and echo replies');
+  t.pass('SYN-ACK, RST, unreachable, time exceeded and echo replies; a RST acking seq is ignored');
 });
 
 t.test('mutated replies: never a throw, and every validated event carries our cookie', async (t) => {
@@ -413,7 +423,7 @@ function randomAimedPacket(run: Run): fc.Arbitrary<Buffer> {
       return Buffer.concat([ipv4Header(ipFields(r.router, run.source, r.ttl, 0), IpProtocol.ICMP, message.length), message]);
     });
   const echo = fc
-    .record({ source: someAddress(addresses), identifier: somePort([run.echoIdentifier]), sequence: portArb, data: fc.uint8Array({ maxLength: 16 }), ttl: fc.integer({ min: 0, max: 255 }) })
+    .record({ source: someAddress(addresses), identifier: somePort([run.sourcePort]), sequence: portArb, data: fc.uint8Array({ maxLength: 16 }), ttl: fc.integer({ min: 0, max: 255 }) })
     .map((r) => {
       const message = Buffer.alloc(8 + r.data.length);
       writeIcmpEcho(message, 0, { type: IcmpType.ECHO_REPLY, identifier: r.identifier, sequence: r.sequence, data: r.data });
@@ -478,7 +488,7 @@ t.test('a spoofed RST for a port we did not probe is ignored', async (t) => {
       const run = buildRun(spec);
       // Correct cookie for the unprobed port: only the probed-port check can refuse it.
       const target = run.targets[replySpec.target % run.targets.length]!;
-      const cookie = synSequence(run.key, target.template.sourceValue, target.template.destinationValue, run.sourcePort, unprobed, 0);
+      const cookie = (synSequence(run.key, target.flow, unprobed, 0) + 1) >>> 0;
       const ip = ipFields(target.address, run.source, replySpec.ttl, 0);
       const segment = tcpSegment(ip, { sourcePort: unprobed, destinationPort: run.sourcePort, sequence: 0, acknowledgment: cookie, flags: TcpFlag.RST | TcpFlag.ACK, window: 0, options: {}, payload: [] });
       const event = classifyGuarded(Buffer.concat([ipv4Header(ip, IpProtocol.TCP, segment.length), segment]), run.context);

@@ -1,6 +1,6 @@
 /**
  * Hostile packets (issue 7): property tests and fuzzing of the packet
- * decoders (decodeIPv4, decodeTcp with options, decodeTcpPrefix, decodeIcmp
+ * decoders (decodeIPv4, decodeIPv6, decodeTcp with options, decodeTcpPrefix, decodeIcmp
  * with quoted headers) over arbitrary bytes and over valid packets built with
  * the encoders and then mutated. Every decode must return a result (never
  * throw), keep its fields in range, return views inside its input, give the
@@ -12,7 +12,13 @@ import t from 'tap';
 import fc from 'fast-check';
 import { internetChecksum, verifyIcmpChecksum, verifyTcpChecksum } from '../../src/packet/checksum.js';
 import { decodeIcmp, IcmpType, writeIcmpEcho, type IcmpMessage } from '../../src/packet/icmp.js';
-import { decodeIPv4, IpProtocol, writeIPv4Header, type IPv4Packet } from '../../src/packet/ipv4.js';
+import { formatIPv6, parseIPv6 } from '../../src/packet/address.js';
+import { decodeIPv6, writeIPv6Header } from '../../src/packet/ipv6.js';
+import { decodeNetwork } from '../../src/packet/network.js';
+import { decodeIPv4, ipv4PseudoHeaderSum, IpProtocol, writeIPv4Header, type IPv4Packet } from '../../src/packet/ipv4.js';
+
+/** The IPv4 pseudo-header sum of a TCP segment of `length` bytes. */
+const tcpPseudo = (source: string, destination: string, length: number): number => ipv4PseudoHeaderSum({ source, destination }, IpProtocol.TCP, length);
 import type { Decoded } from '../../src/packet/result.js';
 import { decodeTcp, decodeTcpPrefix, writeTcpSegment, type TcpPrefix, type TcpSegment } from '../../src/packet/tcp.js';
 import {
@@ -353,7 +359,7 @@ t.test('round trip: writeTcpSegment then decodeTcp gives the fields and options 
   fc.assert(
     fc.property(addressArb, addressArb, tcpFieldsArb, fc.nat({ max: 16 }), (source, destination, tcp, offset) => {
       const out = Buffer.alloc(offset + 60);
-      const length = writeTcpSegment(out, offset, tcp, source, destination);
+      const length = writeTcpSegment(out, offset, tcp, (n) => tcpPseudo(source, destination, n));
       const segment = out.subarray(offset, offset + length);
       const decoded = decodeTcp(segment);
       if (!decoded.ok) throw new Error(decoded.reason);
@@ -368,7 +374,7 @@ t.test('round trip: writeTcpSegment then decodeTcp gives the fields and options 
         s.headerLength === length &&
         s.payloadLength === 0 &&
         isDeepStrictEqual(plain(s.options), plain(tcp.options));
-      return same && verifyTcpChecksum(segment, source, destination);
+      return same && verifyTcpChecksum(segment, tcpPseudo(source, destination, segment.length));
     }),
     fuzz(22, 3000),
   );
@@ -379,7 +385,7 @@ t.test('round trip: writeTcpSegment then decodeTcp gives the fields and options 
       const packet = decodeIPv4(bytes);
       if (!packet.ok) return false;
       const segment = decodeTcp(packet.value.payload);
-      return segment.ok && segment.value.payloadLength === tcp.payload.length && segment.value.sequence === tcp.sequence && verifyTcpChecksum(packet.value.payload, ip.source, ip.destination);
+      return segment.ok && segment.value.payloadLength === tcp.payload.length && segment.value.sequence === tcp.sequence && verifyTcpChecksum(packet.value.payload, tcpPseudo(ip.source, ip.destination, packet.value.payload.length));
     }),
     fuzz(23, 1000),
   );
@@ -390,7 +396,7 @@ t.test('round trip: decodeTcpPrefix reads what writeTcpSegment wrote', async (t)
   fc.assert(
     fc.property(addressArb, addressArb, portArb, portArb, uint32Arb, tcpOptionsArb, (source, destination, sourcePort, destinationPort, sequence, options) => {
       const out = Buffer.alloc(60);
-      writeTcpSegment(out, 0, { sourcePort, destinationPort, sequence, flags: 2, window: 0, options }, source, destination);
+      writeTcpSegment(out, 0, { sourcePort, destinationPort, sequence, flags: 2, window: 0, options }, (n) => tcpPseudo(source, destination, n));
       const prefix = decodeTcpPrefix(out.subarray(0, 8));
       return prefix.ok && prefix.value.sourcePort === sourcePort && prefix.value.destinationPort === destinationPort && prefix.value.sequence === sequence;
     }),
@@ -456,4 +462,64 @@ t.test('round trip: an ICMP error gives back the quoted header and transport byt
     fuzz(26, 2000),
   );
   t.pass('quoted header and the first transport bytes survive');
+});
+
+/** The IPv6 contract of decodeIPv6's doc comment, as an independent predicate: null when it holds. */
+function ipv6Violation(input: Buffer, result: ReturnType<typeof decodeIPv6>, allowTruncated: boolean): string | null {
+  const valid = input.length >= 40 && input[0]! >>> 4 === 6 && (allowTruncated || 40 + input.readUInt16BE(4) <= input.length);
+  if (!result.ok) return valid ? `refused a valid packet: ${result.reason}` : null;
+  if (!valid) return 'accepted an invalid packet';
+  const { header, payload, truncated } = result.value;
+  const end = 40 + header.payloadLength;
+  if (truncated !== end > input.length) return 'truncated flag';
+  if (payload.length !== Math.min(end, input.length) - 40) return `payload of ${payload.length} bytes`;
+  if (!inside(payload, input) || payload.byteOffset !== input.byteOffset + 40) return 'payload not a view after the header';
+  if (header.flowLabel > 0xfffff || header.trafficClass > 0xff || header.hopLimit !== input[7] || header.nextHeader !== input[6]) return 'fields';
+  if (parseIPv6(header.source) === null || parseIPv6(header.destination) === null) return 'address text';
+  return null;
+}
+
+t.test('IPv6: arbitrary and IPv6-looking bytes decode or fail cleanly, as the contract says', async (t) => {
+  const ipv6ish = fc
+    .tuple(fc.integer({ min: 0x60, max: 0x6f }), fc.uint8Array({ minLength: 0, maxLength: 100 }), fc.boolean())
+    .map(([first, rest, fixLength]) => {
+      const bytes = Buffer.from([first, ...rest]);
+      if (fixLength && bytes.length >= 40) bytes.writeUInt16BE(bytes.length - 40, 4);
+      return bytes;
+    });
+  fc.assert(
+    fc.property(fc.oneof(ipv6ish, fc.uint8Array({ maxLength: 96 })), (bytes) => {
+      decodeGuarded(bytes, (input) => {
+        const strict = decodeIPv6(input);
+        const loose = decodeIPv6(input, { allowTruncated: true });
+        const network = decodeNetwork(input);
+        const why = ipv6Violation(input, strict, false) ?? ipv6Violation(input, loose, true);
+        if (why !== null) throw new Error(`${why}: ${input.toString('hex')}`);
+        return { strict, loose, network };
+      });
+    }),
+    fuzz(40, 6000),
+  );
+  t.pass('no throw, no read outside the input, no write');
+});
+
+t.test('IPv6: writeIPv6Header then decodeIPv6 gives the fields back, addresses in RFC 5952 text', async (t) => {
+  const bytes16 = fc.uint8Array({ minLength: 16, maxLength: 16 });
+  fc.assert(
+    fc.property(bytes16, bytes16, fc.integer({ min: 0, max: 0xff }), fc.integer({ min: 0, max: 0xfffff }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.nat({ max: 64 }), (src, dst, trafficClass, flowLabel, nextHeader, hopLimit, payloadLength) => {
+      const source = formatIPv6(src);
+      const destination = formatIPv6(dst);
+      const out = Buffer.alloc(40 + payloadLength);
+      writeIPv6Header(out, 0, { trafficClass, flowLabel, payloadLength, nextHeader, hopLimit, source, destination });
+      const decoded = decodeIPv6(out);
+      return (
+        decoded.ok &&
+        isDeepStrictEqual(decoded.value.header, { version: 6, trafficClass, flowLabel, payloadLength, nextHeader, hopLimit, source, destination }) &&
+        out.subarray(8, 24).equals(Buffer.from(src)) &&
+        out.subarray(24, 40).equals(Buffer.from(dst))
+      );
+    }),
+    fuzz(41, 3000),
+  );
+  t.pass('fields and address bytes survive');
 });

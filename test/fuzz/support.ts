@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { internetChecksum } from '../../src/packet/checksum.js';
 import { IcmpType, writeIcmpEcho } from '../../src/packet/icmp.js';
-import { IpProtocol, writeIPv4Header } from '../../src/packet/ipv4.js';
+import { IpProtocol, writeIPv4Header, ipv4PseudoHeaderSum } from '../../src/packet/ipv4.js';
 import { writeTcpSegment, type TcpOptions } from '../../src/packet/tcp.js';
 
 const BASE_SEED = Number.parseInt(process.env.FUZZ_SEED ?? '', 10) || 0x7e5707;
@@ -373,8 +373,7 @@ export function tcpSegment(ip: { source: string; destination: string }, tcp: Tcp
       window: tcp.window,
       options: tcp.options,
     },
-    ip.source,
-    ip.destination,
+    (length) => ipv4PseudoHeaderSum(ip, IpProtocol.TCP, length),
   );
   const segment = Buffer.concat([scratch.subarray(0, headerLength), Buffer.from(tcp.payload)]);
   // writeTcpSegment sums the header only: recompute over the payload as well.

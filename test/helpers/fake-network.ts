@@ -3,7 +3,7 @@
  * that answers our SYNs and echoes as a configured host and middlebox would,
  * with real packet bytes, so the engine's validation path runs unchanged.
  */
-import { decodeIPv4, IpProtocol, writeIPv4Header } from '../../src/packet/ipv4.js';
+import { decodeIPv4, ipv4PseudoHeaderSum, IpProtocol, writeIPv4Header } from '../../src/packet/ipv4.js';
 import { decodeIcmp, writeIcmpEcho } from '../../src/packet/icmp.js';
 import { decodeTcp, TcpFlag, writeTcpSegment } from '../../src/packet/tcp.js';
 import { internetChecksum } from '../../src/packet/checksum.js';
@@ -27,7 +27,12 @@ export interface FakeHost {
 export function tcpPacket(fields: { source: string; destination: string; sourcePort: number; destinationPort: number; sequence: number; acknowledgment: number; flags: number; ttl: number }): Buffer {
   const packet = Buffer.alloc(40);
   writeIPv4Header(packet, 0, { id: 1, ttl: fields.ttl, protocol: IpProtocol.TCP, source: fields.source, destination: fields.destination, totalLength: 40 });
-  writeTcpSegment(packet, 20, { sourcePort: fields.sourcePort, destinationPort: fields.destinationPort, sequence: fields.sequence, acknowledgment: fields.acknowledgment, flags: fields.flags, window: 0 }, fields.source, fields.destination);
+  writeTcpSegment(
+    packet,
+    20,
+    { sourcePort: fields.sourcePort, destinationPort: fields.destinationPort, sequence: fields.sequence, acknowledgment: fields.acknowledgment, flags: fields.flags, window: 0 },
+    (length) => ipv4PseudoHeaderSum(fields, IpProtocol.TCP, length),
+  );
   return packet;
 }
 
@@ -45,12 +50,17 @@ export function icmpErrorPacket(fields: { from: string; to: string; ttl: number;
 export interface FakeTransport extends Transport {
   sent: Buffer[];
   inject(packet: Buffer): void;
+  /** Reports a kernel send error to the current listener. */
+  failSend(error: Error, destination: string): void;
+  /** Packet listeners registered and not removed. */
+  listeners: number;
   closed: boolean;
 }
 
 /** A transport wired to fake hosts; `source` is our address. */
 export function fakeTransport(hosts: FakeHost[], source = '198.18.1.1'): FakeTransport {
   let listener: (packet: Buffer, at: number) => void = () => {};
+  let errorListener: (error: Error, destination: string) => void = () => {};
   const byAddress = new Map(hosts.map((host) => [host.address, host]));
   const triesSeen = new Map<string, number>();
   const deliver = (packet: Buffer, delayMs: number): void => {
@@ -58,6 +68,7 @@ export function fakeTransport(hosts: FakeHost[], source = '198.18.1.1'): FakeTra
   };
   const transport: FakeTransport = {
     sent: [],
+    listeners: 0,
     closed: false,
     async sourceFor() {
       return source;
@@ -114,8 +125,22 @@ export function fakeTransport(hosts: FakeHost[], source = '198.18.1.1'): FakeTra
     },
     onPacket(l) {
       listener = l;
+      transport.listeners++;
+      return () => {
+        if (listener !== l) return;
+        listener = () => {};
+        transport.listeners--;
+      };
     },
-    onSendError() {},
+    onSendError(l) {
+      errorListener = l;
+      return () => {
+        if (errorListener === l) errorListener = () => {};
+      };
+    },
+    failSend(error, destination) {
+      errorListener(error, destination);
+    },
     backlog: () => 0,
     inject(packet) {
       listener(packet, monotonicMs());

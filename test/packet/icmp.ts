@@ -26,7 +26,7 @@ const TIME_EXCEEDED_IP = '45c0005802020000ff01ed2f0a000001c0a8010a';
 const TIME_EXCEEDED = '0b 00 ecbb 00000000' + ORIGINAL_IP + ORIGINAL_TCP;
 
 const QUOTED_HEADER = {
-  version: 4,
+  version: 4 as const,
   headerLength: 20,
   tos: 0,
   totalLength: 60,

@@ -13,7 +13,15 @@ t.test('index re-exports the codec API', async (t) => {
     'onesComplementSum',
     'finishChecksum',
     'internetChecksum',
+    'ipv4PseudoHeaderSum',
+    'ipv6PseudoHeaderSum',
     'pseudoHeaderSum',
+    'decodeIPv6',
+    'writeIPv6Header',
+    'decodeNetwork',
+    'parseAddress',
+    'parseIPv6',
+    'formatIPv6',
     'verifyIcmpChecksum',
     'verifyTcpChecksum',
     'decodeIPv4',
@@ -66,7 +74,7 @@ t.test('no decoder throws on random bytes', async (t) => {
       packet.decodeTcpPrefix(buf);
       const icmp = packet.decodeIcmp(buf);
       packet.verifyIcmpChecksum(buf);
-      packet.verifyTcpChecksum(buf, '192.0.2.1', '198.51.100.2');
+      packet.verifyTcpChecksum(buf, packet.ipv4PseudoHeaderSum({ source: '192.0.2.1', destination: '198.51.100.2' }, 6, buf.length));
       packet.internetChecksum(buf, Math.floor(next() * 90) - 5, Math.floor(next() * 90) - 5);
       if (ip.ok) results.ipv4++;
       if (tcp.ok) results.tcp++;

@@ -1,4 +1,10 @@
 import t from 'tap';
+import { ipv4PseudoHeaderSum, IpProtocol } from '../../src/packet/ipv4.js';
+
+/** The IPv4 pseudo-header sum of a TCP segment of `length` bytes. */
+const tcpPseudo = (source: string, destination: string, length: number): number => ipv4PseudoHeaderSum({ source, destination }, IpProtocol.TCP, length);
+/** The network layer's pseudo-header for writeTcpSegment. */
+const pseudoFor = (source: string, destination: string) => (length: number): number => tcpPseudo(source, destination, length);
 import { verifyTcpChecksum } from '../../src/packet/checksum.js';
 import {
   decodeTcp,
@@ -91,7 +97,7 @@ const VECTORS: Vector[] = [
 t.test('decodes vectors and their checksums verify', async (t) => {
   for (const v of VECTORS) {
     const buf = hex(v.bytes);
-    t.ok(verifyTcpChecksum(buf, v.source, v.destination), `${v.name}: checksum`);
+    t.ok(verifyTcpChecksum(buf, tcpPseudo(v.source, v.destination, buf.length)), `${v.name}: checksum`);
     t.same(decodeTcp(buf), { ok: true, value: v.segment }, v.name);
   }
 });
@@ -257,7 +263,7 @@ t.test('writeTcpSegment reproduces the vectors', async (t) => {
       options: s.options,
     };
     const out = Buffer.alloc(s.headerLength + 4, 0xee);
-    const n = writeTcpSegment(out, 2, fields, v.source, v.destination);
+    const n = writeTcpSegment(out, 2, fields, pseudoFor(v.source, v.destination));
     t.equal(n, s.headerLength, `${v.name}: length`);
     t.equal(out.subarray(2, 2 + n).toString('hex'), hex(v.bytes).toString('hex'), `${v.name}: bytes`);
     t.equal(out.readUInt16BE(0), 0xeeee, `${v.name}: nothing before offset`);
@@ -286,9 +292,9 @@ t.test('writeTcpSegment round trips', async (t) => {
   ];
   for (const c of cases) {
     const out = Buffer.alloc(60);
-    const n = writeTcpSegment(out, 0, c.fields, '192.168.1.10', '203.0.113.7');
+    const n = writeTcpSegment(out, 0, c.fields, pseudoFor('192.168.1.10', '203.0.113.7'));
     const seg = out.subarray(0, n);
-    t.ok(verifyTcpChecksum(seg, '192.168.1.10', '203.0.113.7'), `${c.name}: checksum`);
+    t.ok(verifyTcpChecksum(seg, tcpPseudo('192.168.1.10', '203.0.113.7', seg.length)), `${c.name}: checksum`);
     const r = decodeTcp(seg);
     t.ok(r.ok, `${c.name}: decodes`);
     if (r.ok) {
@@ -314,12 +320,12 @@ t.test('writeTcpSegment round trips', async (t) => {
 
 t.test('writeTcpSegment programmer errors', async (t) => {
   const fields: TcpSegmentFields = { sourcePort: 1, destinationPort: 2, sequence: 3, flags: TcpFlag.SYN, window: 4 };
-  t.throws(() => writeTcpSegment(Buffer.alloc(19), 0, fields, '1.2.3.4', '5.6.7.8'), RangeError);
-  t.throws(() => writeTcpSegment(Buffer.alloc(23), 0, { ...fields, options: { mss: 1 } }, '1.2.3.4', '5.6.7.8'), RangeError);
-  t.throws(() => writeTcpSegment(Buffer.alloc(20), -1, fields, '1.2.3.4', '5.6.7.8'), RangeError);
-  t.throws(() => writeTcpSegment(Buffer.alloc(30), 1.5, fields, '1.2.3.4', '5.6.7.8'), RangeError);
-  t.throws(() => writeTcpSegment(Buffer.alloc(20), 0, { ...fields, sourcePort: 65536 }, '1.2.3.4', '5.6.7.8'), RangeError);
+  t.throws(() => writeTcpSegment(Buffer.alloc(19), 0, fields, pseudoFor('1.2.3.4', '5.6.7.8')), RangeError);
+  t.throws(() => writeTcpSegment(Buffer.alloc(23), 0, { ...fields, options: { mss: 1 } }, pseudoFor('1.2.3.4', '5.6.7.8')), RangeError);
+  t.throws(() => writeTcpSegment(Buffer.alloc(20), -1, fields, pseudoFor('1.2.3.4', '5.6.7.8')), RangeError);
+  t.throws(() => writeTcpSegment(Buffer.alloc(30), 1.5, fields, pseudoFor('1.2.3.4', '5.6.7.8')), RangeError);
+  t.throws(() => writeTcpSegment(Buffer.alloc(20), 0, { ...fields, sourcePort: 65536 }, pseudoFor('1.2.3.4', '5.6.7.8')), RangeError);
   const out = Buffer.alloc(20, 0xee);
-  t.throws(() => writeTcpSegment(out, 0, fields, '1.2.3.4', 'example.com'), TypeError);
-  t.equal(out.toString('hex'), 'ee'.repeat(20), 'bad address leaves the buffer untouched');
+  t.throws(() => writeTcpSegment(out, 0, fields, pseudoFor('1.2.3.4', 'example.com')), TypeError);
+  t.equal(out.toString('hex'), 'ee'.repeat(20), 'a pseudo-header that throws (bad address) leaves the buffer untouched');
 });

@@ -1,11 +1,14 @@
 import t from 'tap';
+import { requireAddress } from '../../src/packet/address.js';
 import { decodeIPv4, IpProtocol } from '../../src/packet/ipv4.js';
-import { decodeTcp } from '../../src/packet/tcp.js';
+import { decodeTcp, TcpFlag } from '../../src/packet/tcp.js';
 import { finishChecksum, onesComplementSum } from '../../src/packet/checksum.js';
-import { buildSyn, prepareSynTemplate, synSequence, SYN_PACKET_BYTES } from '../../src/probe/tcp-syn.js';
+import { cookie } from '../../src/probe/cookie.js';
+import { SYN_PACKET_BYTES, synSequence, tcpSyn } from '../../src/probe/tcp-syn.js';
+import { icmpErrorPacket, tcpPacket } from '../helpers/fake-network.js';
 
 const key = [0x01234567, 0x89abcdef] as const;
-const flow = { source: '198.18.1.1', destination: '198.18.4.2', sourcePort: 40000 };
+const flow = { source: requireAddress('198.18.1.1'), destination: requireAddress('198.18.4.2'), flowId: 40000 };
 
 /** The TCP checksum over the pseudo-header and segment folds to 0 when right. */
 function tcpChecksumHolds(packet: Buffer): boolean {
@@ -16,26 +19,64 @@ function tcpChecksumHolds(packet: Buffer): boolean {
   return finishChecksum(onesComplementSum(packet, 20, packet.length, onesComplementSum(pseudo))) === 0;
 }
 
-t.test('buildSyn patches the per-probe fields and keeps both checksums right', async (t) => {
-  const template = prepareSynTemplate(flow);
+t.test('build patches the per-probe fields and keeps both checksums right', async (t) => {
+  const template = tcpSyn.prepare(flow, key);
   const cases = [
-    { destinationPort: 22, ttl: 64, ipId: 0x1234 },
-    { destinationPort: 65535, ttl: 1, ipId: 0xffff, tag: 3 },
-    { destinationPort: 1, ttl: 255, ipId: 0 },
+    { port: 22, ttl: 64, ipId: 0x1234, tag: 0 },
+    { port: 65535, ttl: 1, ipId: 0xffff, tag: 3 },
+    { port: 1, ttl: 255, ipId: 0, tag: 0 },
   ];
   for (const fields of cases) {
-    const packet = buildSyn(template, key, fields);
+    const packet = template.build(fields.port, fields.ttl, fields.ipId, fields.tag);
     t.equal(packet.length, SYN_PACKET_BYTES);
     const ip = decodeIPv4(packet);
     if (!ip.ok) throw new Error(ip.reason);
-    t.match(ip.value.header, { source: flow.source, destination: flow.destination, ttl: fields.ttl, id: fields.ipId, protocol: IpProtocol.TCP });
+    t.match(ip.value.header, { source: '198.18.1.1', destination: '198.18.4.2', ttl: fields.ttl, id: fields.ipId, protocol: IpProtocol.TCP, dontFragment: true });
     t.equal(finishChecksum(onesComplementSum(packet, 0, 20)), 0, `IP header checksum for ${JSON.stringify(fields)}`);
     const tcp = decodeTcp(ip.value.payload);
     if (!tcp.ok) throw new Error(tcp.reason);
-    const expectedSequence = synSequence(key, template.sourceValue, template.destinationValue, flow.sourcePort, fields.destinationPort, fields.tag ?? 0);
-    t.match(tcp.value, { sourcePort: flow.sourcePort, destinationPort: fields.destinationPort, sequence: expectedSequence });
+    t.match(tcp.value, { sourcePort: 40000, destinationPort: fields.port, sequence: synSequence(key, flow, fields.port, fields.tag), flags: TcpFlag.SYN, options: { mss: 1460 } });
     t.ok(tcpChecksumHolds(packet), `TCP checksum for ${JSON.stringify(fields)}`);
   }
-  t.same(buildSyn(template, key, cases[0]!), buildSyn(template, key, cases[0]!), 'deterministic');
-  t.not(buildSyn(template, key, cases[0]!), buildSyn(template, key, cases[0]!), 'a fresh buffer per probe (sends may be queued)');
+  t.same(template.build(22, 64, 1, 0), template.build(22, 64, 1, 0), 'deterministic');
+  t.not(template.build(22, 64, 1, 0), template.build(22, 64, 1, 0), 'a fresh buffer per probe (sends may be queued)');
+});
+
+t.test('the cookie takes one word per IPv4 address and four per IPv6 address', async (t) => {
+  t.equal(synSequence(key, flow, 22, 5), cookie(key, [0xc6120101, 0xc6120402, (40000 << 16) | 22, 5]));
+  const v6 = { source: requireAddress('2001:2::1'), destination: requireAddress('2001:2:0:4::2'), flowId: 40000 };
+  t.equal(synSequence(key, v6, 22), cookie(key, [0x20010002, 0, 0, 1, 0x20010002, 0x00000004, 0, 2, (40000 << 16) | 22, 0]));
+  t.throws(() => tcpSyn.prepare(v6, key), /IPv4 only for now/, 'sending IPv6 is the next step');
+});
+
+t.test('matchReply: unrelated traffic, aimed but invalid, and answers', async (t) => {
+  const template = tcpSyn.prepare(flow, key);
+  const sentTags = (port: number): readonly number[] | null => (port === 22 ? [0, 3] : null);
+  const reply = (fields: Partial<Parameters<typeof tcpPacket>[0]>) => {
+    const packet = tcpPacket({ source: '198.18.4.2', destination: '198.18.1.1', sourcePort: 22, destinationPort: 40000, sequence: 1, acknowledgment: (synSequence(key, flow, 22, 3) + 1) >>> 0, flags: TcpFlag.RST | TcpFlag.ACK, ttl: 63, ...fields });
+    const ip = decodeIPv4(packet);
+    if (!ip.ok) throw new Error(ip.reason);
+    return template.matchReply(ip.value.header, ip.value.payload, sentTags);
+  };
+  t.same(reply({}), { status: 'match', subject: 22, tag: 3, kind: 'rst' }, 'names the tag it answers');
+  t.same(reply({ source: '198.18.9.9' }), { status: 'unrelated' }, 'another host');
+  t.same(reply({ destinationPort: 40001 }), { status: 'unrelated' }, 'another source port');
+  t.match(reply({ sourcePort: 25 }), { status: 'invalid', reason: 'port 25 was not probed' });
+  t.match(reply({ acknowledgment: 5 }), { status: 'invalid', reason: /acknowledgment/ });
+});
+
+t.test('matchQuote: the cookie in the quoted sequence number', async (t) => {
+  const template = tcpSyn.prepare(flow, key);
+  const sentTags = (port: number): readonly number[] | null => (port === 22 ? [0, 7] : null);
+  const quoteOf = (syn: Buffer) => {
+    const error = icmpErrorPacket({ from: '198.18.2.2', to: '198.18.1.1', ttl: 63, type: 11, code: 0, quoted: syn });
+    const quoted = decodeIPv4(error.subarray(28), { allowTruncated: true });
+    if (!quoted.ok) throw new Error(quoted.reason);
+    return template.matchQuote(quoted.value.header, quoted.value.payload, sentTags);
+  };
+  t.same(quoteOf(template.build(22, 2, 0x0102, 7)), { status: 'match', subject: 22, tag: 7, kind: 'icmp-unreachable' });
+  t.match(quoteOf(template.build(22, 2, 0x0102, 8)), { status: 'invalid', reason: 'quoted sequence is not our cookie' }, 'a tag never sent');
+  t.match(quoteOf(template.build(80, 2, 0x0102, 0)), { status: 'invalid', reason: 'quoted port 80 was not probed' });
+  const other = tcpSyn.prepare({ ...flow, destination: requireAddress('198.18.4.3') }, key);
+  t.same(quoteOf(other.build(22, 2, 1, 0)), { status: 'unrelated' }, 'a probe of another flow');
 });

@@ -54,7 +54,7 @@ t.test('replies without our cookie are ignored and never change a verdict', asyn
 
 t.test('a spoofed RST for a port we did not probe is counted as ignored', async (t) => {
   const transport = fakeTransport([{ ...articleHost, delayMs: 40 }]);
-  const running = scan(transport, [{ target: 'h', address: '198.18.4.2' }], fast([443], { sourcePort: 40000 }));
+  const running = scan(transport, [{ target: 'h', address: '198.18.4.2' }], fast([443], { flowId: 40000 }));
   await new Promise((resolve) => setTimeout(resolve, 10));
   transport.inject(tcpPacket({ source: '198.18.4.2', destination: '198.18.1.1', sourcePort: 25, destinationPort: 40000, sequence: 1, acknowledgment: 1, flags: TcpFlag.RST | TcpFlag.ACK, ttl: 63 }));
   transport.inject(tcpPacket({ source: '198.18.9.9', destination: '198.18.1.1', sourcePort: 25, destinationPort: 40000, sequence: 1, acknowledgment: 1, flags: TcpFlag.RST | TcpFlag.ACK, ttl: 63 }));
@@ -87,4 +87,18 @@ t.test('an abort stops sending and keeps what was learned', async (t) => {
   t.ok(finished.length > 0 && finished.length < ports.length, `some ports finished (${finished.length}), not all`);
   t.ok(finished.every((p) => p.reply?.kind === 'rst'), 'every finished port has its real reply');
   t.ok(transport.sent.length < ports.length, 'sending stopped');
+});
+
+t.test('the scan counts send errors and removes its listeners when it ends', async (t) => {
+  const transport = fakeTransport([{ address: '198.18.4.2', echoTtl: 61, ports: {} }]);
+  const send = transport.send.bind(transport);
+  transport.send = (packet, destination) => {
+    // The kernel refuses every SYN to port 25.
+    if (packet[9] === 6 && packet.readUInt16BE(22) === 25) transport.failSend(new Error('EPERM'), destination);
+    else send(packet, destination);
+  };
+  const result = await scan(transport, [{ target: 'h', address: '198.18.4.2' }], fast([22, 25], { tries: 2 }));
+  t.equal(result.sendErrors, 2, 'both tries to port 25');
+  t.match(result.observations[0]!.ports, [{ port: 22, reply: { kind: 'rst' } }, { port: 25, reply: null, tries: 2 }]);
+  t.equal(transport.listeners, 0);
 });

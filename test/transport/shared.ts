@@ -28,3 +28,29 @@ t.test('concurrent runs over one shared transport each get their own verdicts', 
   shared.close();
   t.equal(base.closed, true);
 });
+
+t.test("a lease's disposers remove its listeners, and only its own", async (t) => {
+  const base = fakeTransport([]);
+  const shared = shareTransport(base);
+  const a = shared.lease();
+  const b = shared.lease();
+  const seen: string[] = [];
+  const stopA = a.onPacket(() => seen.push('a'));
+  b.onPacket(() => seen.push('b'));
+  const stopErrors = a.onSendError((error) => seen.push(`a:${error.message}`));
+  base.inject(Buffer.alloc(1));
+  base.failSend(new Error('EPERM'), '198.18.4.2');
+  t.same(seen, ['a', 'b', 'a:EPERM']);
+  stopA();
+  stopErrors();
+  stopA();
+  base.inject(Buffer.alloc(1));
+  base.failSend(new Error('EPERM'), '198.18.4.2');
+  t.same(seen, ['a', 'b', 'a:EPERM', 'b'], 'a hears nothing more; b still does');
+  const stopOld = a.onPacket(() => seen.push('old'));
+  a.onPacket(() => seen.push('new'));
+  stopOld();
+  base.inject(Buffer.alloc(1));
+  t.same(seen.slice(4), ['b', 'new'], "a replaced listener's disposer leaves its successor alone");
+  shared.close();
+});
