@@ -258,12 +258,17 @@ Napi::Value Now(const Napi::CallbackInfo& info) {
 
 double TimespecMs(const struct timespec& t) { return t.tv_sec * 1e3 + t.tv_nsec / 1e6; }
 
-// new Receiver(fd, family, batch, onPacket, onError): while started, reads `fd` whenever it is
-// readable (a uv_poll_t on the event loop), up to kMaxPerWakeup packets per event, `batch` per
-// recvmmsg() call (1: recvmsg()), and calls onPacket(payload, source, destination, hopLimit,
-// receivedAt) for each: payload a fresh Buffer (IPv6: the transport-layer bytes; IPv4: the whole
-// packet), hopLimit from IPV6_HOPLIMIT / IP_TTL (-1 if absent), receivedAt the kernel's arrival
-// time on the now() clock. Read errors other than EAGAIN go to onError(error). stop() ends it.
+// new Receiver(fd, family, batch, onBatch, onError, useRecvmmsg = true): while started, reads `fd`
+// whenever it is readable (a uv_poll_t on the event loop), up to kMaxPerWakeup packets per event,
+// `batch` per recvmmsg() call (or per run of recvmsg() calls when useRecvmmsg is false, or batch is
+// 1: scripts/bench-raw6.ts compares them), and calls, once per batch read,
+//   onBatch(data: Buffer, meta: Float64Array, sources: string[], destinations: string[], count)
+// where `data` holds the packets' bytes back to back (a fresh Buffer: the receiver's to keep;
+// IPv6: the transport-layer bytes; IPv4: the whole packet) and meta holds per packet, 3 numbers:
+// length in data, hop limit (IPV6_HOPLIMIT / IP_TTL; -1 if absent), arrival time on the now()
+// clock (SO_TIMESTAMPNS). One call per batch rather than per packet: a call from C++ into JS and a
+// Buffer each cost more than the packet's recvmsg. Read errors other than EAGAIN go to
+// onError(error). stop() ends it.
 class Receiver : public Napi::ObjectWrap<Receiver> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -276,8 +281,9 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     family_ = FamilyArg(info, 1);
     batch_ = info[2].As<Napi::Number>().Int32Value();
     if (batch_ < 1 || batch_ > 1024) throw Napi::RangeError::New(env, "batch must be 1..1024");
-    onPacket_ = Napi::Persistent(info[3].As<Napi::Function>());
+    onBatch_ = Napi::Persistent(info[3].As<Napi::Function>());
     onError_ = Napi::Persistent(info[4].As<Napi::Function>());
+    useRecvmmsg_ = info.Length() < 6 || info[5].IsUndefined() || info[5].As<Napi::Boolean>().Value();
     slots_.resize(static_cast<size_t>(batch_) * kSlotBytes);
     controls_.resize(static_cast<size_t>(batch_) * kControlBytes);
     names_.resize(batch_);
@@ -335,45 +341,73 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     messages_[i].msg_len = 0;
   }
 
-  // One packet to JS (a throw in the callback propagates as Napi::Error).
-  void Deliver(Napi::Env env, int i, double monotonicMinusRealtime, double readAt) {
-    struct msghdr& header = messages_[i].msg_hdr;
-    size_t length = messages_[i].msg_len < kSlotBytes ? messages_[i].msg_len : kSlotBytes;
-    char source[INET6_ADDRSTRLEN] = "";
-    char destination[INET6_ADDRSTRLEN] = "";
-    int hopLimit = -1;
-    double receivedAt = readAt;
-    if (family_ == 6) {
-      auto* from = reinterpret_cast<struct sockaddr_in6*>(&names_[i]);
-      inet_ntop(AF_INET6, &from->sin6_addr, source, sizeof source);
-    } else {
-      auto* from = reinterpret_cast<struct sockaddr_in*>(&names_[i]);
-      inet_ntop(AF_INET, &from->sin_addr, source, sizeof source);
-    }
-    for (struct cmsghdr* cmsg = CMSG_FIRSTHDR(&header); cmsg != nullptr; cmsg = CMSG_NXTHDR(&header, cmsg)) {
-      if (cmsg->cmsg_level == IPPROTO_IPV6 && cmsg->cmsg_type == IPV6_HOPLIMIT) {
-        memcpy(&hopLimit, CMSG_DATA(cmsg), sizeof hopLimit);
-      } else if (cmsg->cmsg_level == IPPROTO_IPV6 && cmsg->cmsg_type == IPV6_PKTINFO) {
-        struct in6_pktinfo info;
-        memcpy(&info, CMSG_DATA(cmsg), sizeof info);
-        inet_ntop(AF_INET6, &info.ipi6_addr, destination, sizeof destination);
-      } else if (cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_TTL) {
-        memcpy(&hopLimit, CMSG_DATA(cmsg), sizeof hopLimit);
-      } else if (cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_PKTINFO) {
-        struct in_pktinfo info;
-        memcpy(&info, CMSG_DATA(cmsg), sizeof info);
-        inet_ntop(AF_INET, &info.ipi_addr, destination, sizeof destination);
-      } else if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_TIMESTAMPNS) {
-        struct timespec arrival;
-        memcpy(&arrival, CMSG_DATA(cmsg), sizeof arrival);
-        receivedAt = TimespecMs(arrival) + monotonicMinusRealtime;
-        // A clock step between arrival and read could put arrival after the read: keep the read time then.
-        if (receivedAt > readAt) receivedAt = readAt;
+  // An address as text, reusing the previous packet's string when the bytes are the same (replies
+  // in a batch mostly come from few hosts, and all go to the same destination).
+  struct AddressText {
+    uint8_t bytes[16];
+    size_t length = 0;
+    napi_value text = nullptr;
+  };
+  static napi_value Text(Napi::Env env, AddressText& last, int family, const void* bytes) {
+    size_t length = family == 6 ? 16 : 4;
+    if (last.text != nullptr && last.length == length && memcmp(last.bytes, bytes, length) == 0) return last.text;
+    char text[INET6_ADDRSTRLEN] = "";
+    inet_ntop(family == 6 ? AF_INET6 : AF_INET, bytes, text, sizeof text);
+    memcpy(last.bytes, bytes, length);
+    last.length = length;
+    last.text = Napi::String::New(env, text);
+    return last.text;
+  }
+
+  // The `count` packets just read, to JS in one call (a throw in the callback propagates as Napi::Error).
+  void DeliverBatch(Napi::Env env, int count, double monotonicMinusRealtime, double readAt) {
+    size_t total = 0;
+    for (int i = 0; i < count; i++) total += messages_[i].msg_len < kSlotBytes ? messages_[i].msg_len : kSlotBytes;
+    Napi::Buffer<uint8_t> data = Napi::Buffer<uint8_t>::New(env, total);
+    Napi::Float64Array meta = Napi::Float64Array::New(env, static_cast<size_t>(count) * 3);
+    Napi::Array sources = Napi::Array::New(env, count);
+    Napi::Array destinations = Napi::Array::New(env, count);
+    AddressText lastSource, lastDestination;
+    static const uint8_t kUnspecified[16] = {0};
+    size_t offset = 0;
+    for (int i = 0; i < count; i++) {
+      struct msghdr& header = messages_[i].msg_hdr;
+      size_t length = messages_[i].msg_len < kSlotBytes ? messages_[i].msg_len : kSlotBytes;
+      memcpy(data.Data() + offset, iovs_[i].iov_base, length);
+      offset += length;
+      int hopLimit = -1;
+      double receivedAt = readAt;
+      const void* destination = kUnspecified;
+      struct in6_pktinfo info6;
+      struct in_pktinfo info4;
+      for (struct cmsghdr* cmsg = CMSG_FIRSTHDR(&header); cmsg != nullptr; cmsg = CMSG_NXTHDR(&header, cmsg)) {
+        if (cmsg->cmsg_level == IPPROTO_IPV6 && cmsg->cmsg_type == IPV6_HOPLIMIT) {
+          memcpy(&hopLimit, CMSG_DATA(cmsg), sizeof hopLimit);
+        } else if (cmsg->cmsg_level == IPPROTO_IPV6 && cmsg->cmsg_type == IPV6_PKTINFO) {
+          memcpy(&info6, CMSG_DATA(cmsg), sizeof info6);
+          destination = &info6.ipi6_addr;
+        } else if (cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_TTL) {
+          memcpy(&hopLimit, CMSG_DATA(cmsg), sizeof hopLimit);
+        } else if (cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_PKTINFO) {
+          memcpy(&info4, CMSG_DATA(cmsg), sizeof info4);
+          destination = &info4.ipi_addr;
+        } else if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_TIMESTAMPNS) {
+          struct timespec arrival;
+          memcpy(&arrival, CMSG_DATA(cmsg), sizeof arrival);
+          receivedAt = TimespecMs(arrival) + monotonicMinusRealtime;
+          // A clock step between arrival and read could put arrival after the read: keep the read time then.
+          if (receivedAt > readAt) receivedAt = readAt;
+        }
       }
+      const void* source = family_ == 6 ? static_cast<const void*>(&reinterpret_cast<struct sockaddr_in6*>(&names_[i])->sin6_addr)
+                                        : static_cast<const void*>(&reinterpret_cast<struct sockaddr_in*>(&names_[i])->sin_addr);
+      sources.Set(static_cast<uint32_t>(i), Text(env, lastSource, family_, source));
+      destinations.Set(static_cast<uint32_t>(i), Text(env, lastDestination, family_, destination));
+      meta[i * 3] = static_cast<double>(length);
+      meta[i * 3 + 1] = hopLimit;
+      meta[i * 3 + 2] = receivedAt;
     }
-    onPacket_.Call({Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<uint8_t*>(iovs_[i].iov_base), length),
-                    Napi::String::New(env, source), Napi::String::New(env, destination), Napi::Number::New(env, hopLimit),
-                    Napi::Number::New(env, receivedAt)});
+    onBatch_.Call({data, meta, sources, destinations, Napi::Number::New(env, count)});
   }
 
   void Drain(int status) {
@@ -396,10 +430,15 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
           int wanted = batch_ < kMaxPerWakeup - delivered ? batch_ : kMaxPerWakeup - delivered;
           for (int i = 0; i < wanted; i++) Prepare(i);
           int count;
-          if (wanted == 1) {
-            ssize_t bytes = recvmsg(fd_, &messages_[0].msg_hdr, MSG_TRUNC);
-            if (bytes >= 0) messages_[0].msg_len = static_cast<unsigned>(bytes);
-            count = bytes >= 0 ? 1 : -1;
+          if (!useRecvmmsg_ || wanted == 1) {
+            // One recvmsg() per packet, up to `wanted`; -1 (errno set) only when the first fails.
+            count = 0;
+            while (count < wanted) {
+              ssize_t bytes = recvmsg(fd_, &messages_[count].msg_hdr, MSG_TRUNC);
+              if (bytes < 0) break;
+              messages_[count++].msg_len = static_cast<unsigned>(bytes);
+            }
+            if (count == 0) count = -1;
           } else {
             count = recvmmsg(fd_, messages_.data(), wanted, MSG_TRUNC, nullptr);
           }
@@ -413,8 +452,8 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
           clock_gettime(CLOCK_REALTIME, &realtime);
           double readAt = TimespecMs(monotonic);
           double offset = readAt - TimespecMs(realtime);
-          // The callback may stop() the receiver: the rest of what was read is then dropped.
-          for (int i = 0; i < count && poll_ != nullptr; i++) Deliver(env, i, offset, readAt);
+          // The callback may stop() the receiver: the loop ends then.
+          if (count > 0) DeliverBatch(env, count, offset, readAt);
           delivered += count;
           if (count < wanted) break;  // the socket is empty
         }
@@ -430,9 +469,10 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   int fd_ = -1;
   int family_ = 6;
   int batch_ = 1;
+  bool useRecvmmsg_ = true;
   uv_poll_t* poll_ = nullptr;
   Napi::AsyncContext context_;
-  Napi::FunctionReference onPacket_;
+  Napi::FunctionReference onBatch_;
   Napi::FunctionReference onError_;
   std::vector<uint8_t> slots_;
   std::vector<uint8_t> controls_;

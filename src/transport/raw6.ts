@@ -21,7 +21,7 @@ export const ICMP6_REPLY_TYPES: readonly number[] = [1, 2, 3, 4, 129];
 
 /** One received packet. */
 export interface Raw6Packet {
-  /** The transport-layer bytes (ICMPv6 message or TCP segment), after the IPv6 header and extension headers. At most 4096 bytes. Ours to keep. */
+  /** The transport-layer bytes (ICMPv6 message or TCP segment), after the IPv6 header and extension headers. At most 4096 bytes. Ours to keep (a view of a batch's buffer: never write into it). */
   payload: Buffer;
   /** The IPv6 header's source address, as inet_ntop writes it ("2001:2:0:2::2"). */
   source: string;
@@ -64,6 +64,8 @@ export interface Raw6Options {
   receiveBufferBytes?: number;
   /** Packets per recvmmsg() call (1: recvmsg()). Default 32; see scripts/bench-raw6.ts. */
   batch?: number;
+  /** Read a batch with one recvmmsg() (default) or with a run of recvmsg() calls (for scripts/bench-raw6.ts). */
+  useRecvmmsg?: boolean;
   /** The addon to use (tests); default loadRaw6Addon(). */
   addon?: Raw6Addon;
 }
@@ -74,13 +76,26 @@ export interface Raw6Addon {
   send(fd: number, family: 4 | 6, packet: Buffer, destination: string, hopLimit: number, flowLabel: number): undefined | 'EAGAIN' | 'ENOBUFS';
   close(fd: number): void;
   now(): number;
-  Receiver: new (
-    fd: number,
-    family: 4 | 6,
-    batch: number,
-    onPacket: (payload: Buffer, source: string, destination: string, hopLimit: number, receivedAt: number) => void,
-    onError: (error: Error) => void,
-  ) => { stop(): void };
+  Receiver: new (fd: number, family: 4 | 6, batch: number, onBatch: Raw6BatchListener, onError: (error: Error) => void, useRecvmmsg?: boolean) => { stop(): void };
+}
+
+/**
+ * What the addon hands over per recvmmsg(): the packets' bytes back to back in `data` (a fresh
+ * Buffer), and per packet i: meta[3i] its length, meta[3i+1] its hop limit (-1: none),
+ * meta[3i+2] its arrival time (monotonicMs clock); sources[i], destinations[i] its addresses.
+ */
+export type Raw6BatchListener = (data: Buffer, meta: Float64Array, sources: string[], destinations: string[], count: number) => void;
+
+/** Splits one batch from the addon into packets, in order. Pure. */
+export function batchPackets(data: Buffer, meta: Float64Array, sources: readonly string[], destinations: readonly string[], count: number): Raw6Packet[] {
+  const packets: Raw6Packet[] = [];
+  let offset = 0;
+  for (let i = 0; i < count; i++) {
+    const length = meta[i * 3]!;
+    packets.push({ payload: data.subarray(offset, offset + length), source: sources[i]!, destination: destinations[i]!, hopLimit: meta[i * 3 + 1]!, receivedAt: meta[i * 3 + 2]! });
+    offset += length;
+  }
+  return packets;
 }
 
 const ADDON_FILE = 'build/Release/ttl_probe_raw6.node';
@@ -204,13 +219,20 @@ export function openRaw6(protocol: Raw6ProtocolNumber, options: Raw6Options = {}
         fd,
         6,
         batch,
-        (payload, source, destination, hopLimit, receivedAt) => {
-          const received: Raw6Packet = { payload, source, destination, hopLimit, receivedAt };
-          for (const listener of listeners) listener.packet(received);
+        (data, meta, sources, destinations, count) => {
+          let offset = 0;
+          for (let i = 0; i < count; i++) {
+            // As batchPackets(), without the array: this runs for every packet received.
+            const length = meta[i * 3]!;
+            const received: Raw6Packet = { payload: data.subarray(offset, offset + length), source: sources[i]!, destination: destinations[i]!, hopLimit: meta[i * 3 + 1]!, receivedAt: meta[i * 3 + 2]! };
+            offset += length;
+            for (const listener of listeners) listener.packet(received);
+          }
         },
         (failure) => {
           for (const listener of listeners) listener.error(failure);
         },
+        options.useRecvmmsg ?? true,
       );
       return () => {
         listeners.delete(entry);
