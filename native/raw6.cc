@@ -242,6 +242,77 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
   throw ErrnoError(env, "sendmsg", err);
 }
 
+// sendMany(fd, family, packets: Buffer[], destinations: string[], hopLimits: number[], flowLabel)
+//   -> how many the kernel took, from the first (fewer than given: its buffer is full; send the
+//      rest later); throws when the first fails for another reason than a full buffer.
+// One sendmmsg() for all, each message with its own IPV6_HOPLIMIT / IP_TTL control message.
+Napi::Value SendMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int family = FamilyArg(info, 1);
+  Napi::Array packets = info[2].As<Napi::Array>();
+  Napi::Array destinations = info[3].As<Napi::Array>();
+  Napi::Array hopLimits = info[4].As<Napi::Array>();
+  uint32_t flowLabel = info[5].As<Napi::Number>().Uint32Value();
+  uint32_t count = packets.Length();
+  if (destinations.Length() != count || hopLimits.Length() != count) throw Napi::RangeError::New(env, "packets, destinations and hopLimits differ in length");
+  const size_t controlBytes = CMSG_SPACE(sizeof(int));
+  std::vector<struct sockaddr_storage> addresses(count);
+  std::vector<struct iovec> iovs(count);
+  std::vector<uint8_t> controls(count * controlBytes + alignof(struct cmsghdr));
+  std::vector<struct mmsghdr> messages(count);
+  uint8_t* controlBase = controls.data();
+  while (reinterpret_cast<uintptr_t>(controlBase) % alignof(struct cmsghdr)) controlBase++;
+  for (uint32_t i = 0; i < count; i++) {
+    Napi::Buffer<uint8_t> packet = packets.Get(i).As<Napi::Buffer<uint8_t>>();
+    std::string destination = destinations.Get(i).As<Napi::String>().Utf8Value();
+    int hopLimit = hopLimits.Get(i).As<Napi::Number>().Int32Value();
+    struct msghdr& message = messages[i].msg_hdr;
+    memset(&message, 0, sizeof message);
+    if (family == 6) {
+      auto* sin6 = reinterpret_cast<struct sockaddr_in6*>(&addresses[i]);
+      if (!ParseAddress6(destination, sin6)) throw Napi::TypeError::New(env, "not an IPv6 address: " + destination);
+      if (flowLabel != 0) {
+        LeaseFlowLabel(env, fd, flowLabel, sin6->sin6_addr);
+        sin6->sin6_flowinfo = htonl(flowLabel & 0xfffff);
+      }
+      message.msg_namelen = sizeof *sin6;
+    } else {
+      auto* sin = reinterpret_cast<struct sockaddr_in*>(&addresses[i]);
+      memset(sin, 0, sizeof *sin);
+      sin->sin_family = AF_INET;
+      if (inet_pton(AF_INET, destination.c_str(), &sin->sin_addr) != 1) throw Napi::TypeError::New(env, "not an IPv4 address: " + destination);
+      message.msg_namelen = sizeof *sin;
+    }
+    message.msg_name = &addresses[i];
+    iovs[i] = {packet.Data(), packet.Length()};
+    message.msg_iov = &iovs[i];
+    message.msg_iovlen = 1;
+    if (hopLimit >= 0) {
+      message.msg_control = controlBase + i * controlBytes;
+      message.msg_controllen = controlBytes;
+      memset(message.msg_control, 0, controlBytes);
+      struct cmsghdr* cmsg = CMSG_FIRSTHDR(&message);
+      cmsg->cmsg_level = family == 6 ? IPPROTO_IPV6 : IPPROTO_IP;
+      cmsg->cmsg_type = family == 6 ? IPV6_HOPLIMIT : IP_TTL;
+      cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+      memcpy(CMSG_DATA(cmsg), &hopLimit, sizeof hopLimit);
+    }
+  }
+  uint32_t sent = 0;
+  while (sent < count) {
+    int result = sendmmsg(fd, messages.data() + sent, count - sent, 0);
+    if (result < 0) {
+      int err = errno;
+      if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) break;
+      if (sent > 0) break;  // reported by the next call, for the packet it stopped at
+      throw ErrnoError(env, "sendmmsg", err);
+    }
+    sent += static_cast<uint32_t>(result);
+  }
+  return Napi::Number::New(env, sent);
+}
+
 // close(fd): closes the descriptor (stop its Receiver first).
 Napi::Value Close(const Napi::CallbackInfo& info) {
   int fd = info[0].As<Napi::Number>().Int32Value();
@@ -484,6 +555,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("open", Napi::Function::New(env, Open, "open"));
   exports.Set("send", Napi::Function::New(env, Send, "send"));
+  exports.Set("sendMany", Napi::Function::New(env, SendMany, "sendMany"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));
   exports.Set("now", Napi::Function::New(env, Now, "now"));
   exports.Set("Receiver", Receiver::Define(env));

@@ -13,6 +13,11 @@
  * times the drain from the end of the send loop to the N-th packet handed to JS. Packets per
  * second = N / that time. Each mode's workers alternate with the others' (--repeats), and the
  * median over all rounds is printed with its ratio to raw-socket's.
+ *
+ * Then the send side: N packets sent in one synchronous loop out of a veth whose other end (in a
+ * second namespace, no addresses) drops them, so almost no receive work is timed:
+ * raw-socket's synchronous send (src/transport/raw.ts), the addon's sendmsg per packet, and its
+ * sendmmsg of 32.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,6 +35,17 @@ import { batchPackets, loadRaw6Addon, openRaw6 } from '../src/transport/raw6.js'
 type Mode = 'raw-socket4' | 'addon4-recvmsg' | 'addon4-recvmsg32' | 'addon4-recvmmsg32' | 'addon6-recvmsg' | 'addon6-recvmsg32' | 'addon6-recvmmsg32';
 const MODES: Mode[] = ['raw-socket4', 'addon4-recvmsg', 'addon4-recvmsg32', 'addon4-recvmmsg32', 'addon6-recvmsg', 'addon6-recvmsg32', 'addon6-recvmmsg32'];
 
+type SendMode = 'send-raw-socket4' | 'send-addon4-sendmsg' | 'send-addon4-sendmmsg32' | 'send-addon6-sendmsg' | 'send-addon6-sendmmsg32';
+const SEND_MODES: SendMode[] = ['send-raw-socket4', 'send-addon4-sendmsg', 'send-addon4-sendmmsg32', 'send-addon6-sendmsg', 'send-addon6-sendmmsg32'];
+/** Addresses of the send sink's link (RFC 2544 and RFC 5180 benchmarking ranges): ours, and the on-link destinations nobody answers. */
+const DUMMY = { source4: '198.18.200.1', destination4: '198.18.200.2', source6: '2001:2:0:200::1', destination6: '2001:2:0:200::2' } as const;
+
+interface SendJob {
+  mode: SendMode;
+  rounds: number;
+  packets: number;
+}
+
 interface WorkerJob {
   mode: Mode;
   rounds: number;
@@ -38,7 +54,7 @@ interface WorkerJob {
 interface WorkerResult {
   mode: Mode;
   /** Per round: packets per second of the drain, and packets lost (the receive queue overflowed). */
-  rounds: { pps: number; lost: number; sendPps: number }[];
+  rounds: { pps: number; lost: number }[];
   receiveBufferBytes: number;
 }
 
@@ -61,13 +77,14 @@ function checksum(buffer: Buffer): number {
   return ~sum & 0xffff;
 }
 
-/** A whole IPv4 packet 127.0.0.1 -> 127.0.0.1 holding an ICMP echo reply, 84 bytes (an IPPROTO_RAW socket sends headers as written). */
-function echoReply4(sequence: number): Buffer {
+/** A whole IPv4 packet holding an ICMP echo reply (type 0, or `type`), 84 bytes (an IPPROTO_RAW socket sends headers as written). */
+function echoReply4(sequence: number, source = '127.0.0.1', destination = '127.0.0.1', type = 0): Buffer {
   const icmp = Buffer.concat([Buffer.alloc(8), DATA]);
+  icmp[0] = type;
   icmp.writeUInt16BE(0x7470, 4);
   icmp.writeUInt16BE(sequence & 0xffff, 6);
   icmp.writeUInt16BE(checksum(icmp), 2);
-  const header = Buffer.from([0x45, 0, 0, 84, 0, 0, 0x40, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]);
+  const header = Buffer.from([0x45, 0, 0, 84, 0, 0, 0x40, 0, 64, 1, 0, 0, ...source.split('.').map(Number), ...destination.split('.').map(Number)]);
   header.writeUInt16BE(checksum(header), 10);
   return Buffer.concat([header, icmp]);
 }
@@ -95,7 +112,10 @@ async function worker(job: WorkerJob): Promise<WorkerResult> {
   };
   let receiveBufferBytes = 0;
   let stop: () => void;
-  let send: (sequence: number) => void;
+  let send: (index: number) => void;
+  // Packets built before the clock starts: the rounds time the sockets, not Buffer.concat.
+  const replies6 = Array.from({ length: job.packets }, (_, i) => echoReply6(i));
+  const replies4 = Array.from({ length: job.packets }, (_, i) => echoReply4(i));
   const family = job.mode.includes('6') ? 6 : 4;
   const batch = job.mode.endsWith('32') ? 32 : 1;
   const useRecvmmsg = job.mode.endsWith('recvmmsg32');
@@ -104,8 +124,8 @@ async function worker(job: WorkerJob): Promise<WorkerResult> {
     receiveBufferBytes = receiver.receiveBufferBytes;
     const off = receiver.onPacket((packet) => count(packet.hopLimit));
     const sender = addon.open(6, 58, [], 0);
-    send = (sequence) => {
-      if (addon.send(sender.fd, 6, echoReply6(sequence), '::1', 64, 0) !== undefined) throw new Error('send buffer full');
+    send = (index) => {
+      if (addon.send(sender.fd, 6, replies6[index]!, '::1', 64, 0) !== undefined) throw new Error('send buffer full');
     };
     stop = () => {
       off();
@@ -114,8 +134,8 @@ async function worker(job: WorkerJob): Promise<WorkerResult> {
     };
   } else {
     const sender = addon.open(4, 255, null, 0);
-    send = (sequence) => {
-      if (addon.send(sender.fd, 4, echoReply4(sequence), '127.0.0.1', -1, 0) !== undefined) throw new Error('send buffer full');
+    send = (index) => {
+      if (addon.send(sender.fd, 4, replies4[index]!, '127.0.0.1', -1, 0) !== undefined) throw new Error('send buffer full');
     };
     if (job.mode === 'raw-socket4') {
       const transport = openRawTransport();
@@ -149,7 +169,6 @@ async function worker(job: WorkerJob): Promise<WorkerResult> {
       };
     }
   }
-  // Packets built before the clock starts: the rounds time the sockets, not Buffer.concat.
   const result: WorkerResult = { mode: job.mode, rounds: [], receiveBufferBytes };
   // The first rounds warm the JIT up; they are not counted.
   const WARM_UP = 3;
@@ -159,7 +178,6 @@ async function worker(job: WorkerJob): Promise<WorkerResult> {
     const drained = new Promise<void>((resolve) => {
       wake = resolve;
     });
-    const sendStart = monotonicMs();
     for (let i = 0; i < job.packets; i++) send(i);
     const start = monotonicMs();
     const timeout = setTimeout(() => {
@@ -169,13 +187,74 @@ async function worker(job: WorkerJob): Promise<WorkerResult> {
     await drained;
     clearTimeout(timeout);
     const elapsed = lastAt - start;
-    if (round >= 0) result.rounds.push({ pps: (Math.min(received, job.packets) / elapsed) * 1000, lost: Math.max(0, job.packets - received), sendPps: (job.packets / (start - sendStart)) * 1000 });
+    if (round >= 0) result.rounds.push({ pps: (Math.min(received, job.packets) / elapsed) * 1000, lost: Math.max(0, job.packets - received) });
     target = Infinity;
     // A short pause, so stragglers of this round are not counted in the next.
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   stop();
   return result;
+}
+
+/** The send worker: runs inside the bench's namespace. Per round, packets per second of the send loop. */
+function sendWorker(job: SendJob): { mode: SendMode; pps: number[] } {
+  const addon = loadRaw6Addon();
+  const echo6 = Array.from({ length: job.packets }, (_, i) => {
+    const packet = echoReply6(i);
+    packet[0] = 128;
+    return packet;
+  });
+  const echo4 = Array.from({ length: job.packets }, (_, i) => echoReply4(i, DUMMY.source4, DUMMY.destination4, 8));
+  const CHUNK = 32;
+  const chunks = <T>(list: T[]): T[][] => Array.from({ length: Math.ceil(list.length / CHUNK) }, (_, i) => list.slice(i * CHUNK, (i + 1) * CHUNK));
+  let sendAll: () => void;
+  let stop: () => void;
+  if (job.mode === 'send-raw-socket4') {
+    const transport = openRawTransport();
+    sendAll = () => {
+      for (const packet of echo4) transport.send(packet, DUMMY.destination4);
+      if (transport.backlog() > 0) throw new Error('raw-socket queued packets: the timing would not be of synchronous sends');
+    };
+    stop = () => transport.close();
+  } else if (job.mode === 'send-addon6-sendmsg') {
+    const socket = openRaw6(58, { icmp6Types: [] });
+    sendAll = () => {
+      for (const packet of echo6) if (!socket.send(packet, DUMMY.destination6, 64)) throw new Error('send buffer full');
+    };
+    stop = () => socket.close();
+  } else {
+    const family = job.mode.startsWith('send-addon6') ? 6 : 4;
+    const { fd } = family === 6 ? addon.open(6, 58, [], 0) : addon.open(4, 255, null, 0);
+    const packets = family === 6 ? echo6 : echo4;
+    const destination = family === 6 ? DUMMY.destination6 : DUMMY.destination4;
+    const hopLimit = family === 6 ? 64 : -1;
+    if (job.mode.endsWith('sendmmsg32')) {
+      const batches = chunks(packets).map((list) => ({ list, destinations: list.map(() => destination), hopLimits: list.map(() => hopLimit) }));
+      sendAll = () => {
+        for (const batch of batches) if (addon.sendMany(fd, family, batch.list, batch.destinations, batch.hopLimits, 0) !== batch.list.length) throw new Error('send buffer full');
+      };
+    } else {
+      sendAll = () => {
+        for (const packet of packets) if (addon.send(fd, family, packet, destination, hopLimit, 0) !== undefined) throw new Error('send buffer full');
+      };
+    }
+    stop = () => addon.close(fd);
+  }
+  const pps: number[] = [];
+  for (let round = -3; round < job.rounds; round++) {
+    const start = monotonicMs();
+    sendAll();
+    const elapsed = monotonicMs() - start;
+    if (round >= 0) pps.push((job.packets / elapsed) * 1000);
+  }
+  stop();
+  return { mode: job.mode, pps };
+}
+
+/** Packets the bench namespace's d0 has transmitted. */
+function transmitted(namespace: string): number {
+  const [link] = JSON.parse(execFileSync('ip', ['-n', namespace, '-j', '-s', 'link', 'show', 'd0'], { encoding: 'utf8' })) as { stats64: { tx: { packets: number } } }[];
+  return link!.stats64.tx.packets;
 }
 
 function option(name: string, fallback: number): number {
@@ -186,7 +265,7 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
-function runWorker(namespace: string, job: WorkerJob): Promise<WorkerResult> {
+function runWorker<R>(namespace: string, job: WorkerJob | SendJob): Promise<R> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
@@ -195,7 +274,7 @@ function runWorker(namespace: string, job: WorkerJob): Promise<WorkerResult> {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.on('close', (code) => {
       if (code !== 0) reject(new Error(`worker ${job.mode} exited ${code}`));
-      else resolve(JSON.parse(stdout) as WorkerResult);
+      else resolve(JSON.parse(stdout) as R);
     });
   });
 }
@@ -203,7 +282,8 @@ function runWorker(namespace: string, job: WorkerJob): Promise<WorkerResult> {
 async function main(): Promise<void> {
   const workerIndex = process.argv.indexOf('--worker');
   if (workerIndex >= 0) {
-    process.stdout.write(JSON.stringify(await worker(JSON.parse(process.argv[workerIndex + 1]!) as WorkerJob)));
+    const job = JSON.parse(process.argv[workerIndex + 1]!) as WorkerJob | SendJob;
+    process.stdout.write(JSON.stringify(job.mode.startsWith('send-') ? sendWorker(job as SendJob) : await worker(job as WorkerJob)));
     return;
   }
   if (process.getuid?.() !== 0) throw new Error('bench-raw6 needs root (it builds a network namespace): run it with sudo');
@@ -212,34 +292,68 @@ async function main(): Promise<void> {
   const repeats = option('repeats', 3);
   const namespace = `tp6b${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
   execFileSync('ip', ['netns', 'add', namespace]);
+  const sink = `${namespace}k`;
   const remove = (): void => {
-    try {
-      execFileSync('ip', ['netns', 'del', namespace], { stdio: 'ignore' });
-    } catch {
-      // already gone
+    for (const name of [namespace, sink]) {
+      try {
+        execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
+      } catch {
+        // already gone (or never made)
+      }
     }
   };
   process.once('exit', remove);
   try {
     execFileSync('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
+    // The send side's sink (this kernel has no dummy interfaces): a veth pair whose other end sits in
+    // a second namespace with no address and IPv6 off, which drops everything at once. Permanent
+    // neighbour entries, so every packet is transmitted (none waits for ARP or ND).
+    execFileSync('ip', ['netns', 'add', sink]);
+    execFileSync('ip', ['netns', 'exec', namespace, 'sysctl', '-qw', 'net.ipv6.conf.default.accept_dad=0']);
+    execFileSync('ip', ['netns', 'exec', sink, 'sysctl', '-qw', 'net.ipv6.conf.default.disable_ipv6=1', 'net.ipv6.conf.all.disable_ipv6=1']);
+    execFileSync('ip', ['-n', namespace, 'link', 'add', 'd0', 'type', 'veth', 'peer', 'name', 'd1', 'netns', sink]);
+    execFileSync('ip', ['-n', sink, 'link', 'set', 'd1', 'up']);
+    execFileSync('ip', ['-n', namespace, 'addr', 'add', `${DUMMY.source4}/24`, 'dev', 'd0']);
+    execFileSync('ip', ['-n', namespace, '-6', 'addr', 'add', `${DUMMY.source6}/64`, 'dev', 'd0', 'nodad']);
+    execFileSync('ip', ['-n', namespace, 'link', 'set', 'd0', 'up']);
+    execFileSync('ip', ['-n', namespace, 'neigh', 'add', DUMMY.destination4, 'lladdr', '02:00:00:00:00:02', 'dev', 'd0', 'nud', 'permanent']);
+    execFileSync('ip', ['-n', namespace, '-6', 'neigh', 'add', DUMMY.destination6, 'lladdr', '02:00:00:00:00:02', 'dev', 'd0', 'nud', 'permanent']);
     const results = new Map<Mode, WorkerResult['rounds']>(MODES.map((mode) => [mode, []]));
     const buffers = new Map<Mode, number>();
     for (let repeat = 0; repeat < repeats; repeat++) {
       for (const mode of MODES) {
-        const result = await runWorker(namespace, { mode, rounds: Math.ceil(rounds / repeats), packets });
+        const result = await runWorker<WorkerResult>(namespace, { mode, rounds: Math.ceil(rounds / repeats), packets });
         results.get(mode)!.push(...result.rounds);
         buffers.set(mode, result.receiveBufferBytes);
       }
     }
     const baseline = median(results.get('raw-socket4')!.map((round) => round.pps));
     process.stdout.write(`receive drain, ${packets} packets queued per round, ${results.get('raw-socket4')!.length} rounds per mode (median)\n`);
-    process.stdout.write(`${'mode'.padEnd(20)}${'kpps'.padStart(8)}${'vs raw-socket4'.padStart(16)}${'lost/round'.padStart(12)}${'send kpps'.padStart(11)}${'rcvbuf'.padStart(10)}\n`);
+    process.stdout.write(`${'mode'.padEnd(20)}${'kpps'.padStart(8)}${'vs raw-socket4'.padStart(16)}${'lost/round'.padStart(12)}${'rcvbuf'.padStart(10)}\n`);
     for (const mode of MODES) {
       const list = results.get(mode)!;
       const pps = median(list.map((round) => round.pps));
       process.stdout.write(
-        `${mode.padEnd(20)}${(pps / 1000).toFixed(0).padStart(8)}${`${(pps / baseline).toFixed(2)}x`.padStart(16)}${median(list.map((round) => round.lost)).toFixed(0).padStart(12)}${(median(list.map((round) => round.sendPps)) / 1000).toFixed(0).padStart(11)}${`${((buffers.get(mode) ?? 0) / 1048576).toFixed(0)}M`.padStart(10)}\n`,
+        `${mode.padEnd(20)}${(pps / 1000).toFixed(0).padStart(8)}${`${(pps / baseline).toFixed(2)}x`.padStart(16)}${median(list.map((round) => round.lost)).toFixed(0).padStart(12)}${`${((buffers.get(mode) ?? 0) / 1048576).toFixed(0)}M`.padStart(10)}\n`,
       );
+    }
+    const sent = new Map<SendMode, number[]>(SEND_MODES.map((mode) => [mode, []]));
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      for (const mode of SEND_MODES) {
+        const before = transmitted(namespace);
+        const result = await runWorker<{ pps: number[] }>(namespace, { mode, rounds: Math.ceil(rounds / repeats), packets });
+        // Every packet timed must have left through the veth (none dropped before the wire, e.g. waiting for ND).
+        const left = transmitted(namespace) - before;
+        if (left < packets * (result.pps.length + 3)) throw new Error(`${mode}: ${left} packets left d0 of ${packets * (result.pps.length + 3)} sent`);
+        sent.get(mode)!.push(...result.pps);
+      }
+    }
+    const sendBaseline = median(sent.get('send-raw-socket4')!);
+    process.stdout.write(`\nsend loop, ${packets} packets per round out of a veth into a sink, ${sent.get('send-raw-socket4')!.length} rounds per mode (median)\n`);
+    process.stdout.write(`${'mode'.padEnd(24)}${'kpps'.padStart(8)}${'vs send-raw-socket4'.padStart(21)}\n`);
+    for (const mode of SEND_MODES) {
+      const pps = median(sent.get(mode)!);
+      process.stdout.write(`${mode.padEnd(24)}${(pps / 1000).toFixed(0).padStart(8)}${`${(pps / sendBaseline).toFixed(2)}x`.padStart(21)}\n`);
     }
   } finally {
     remove();

@@ -74,6 +74,8 @@ export interface Raw6Options {
 export interface Raw6Addon {
   open(family: 4 | 6, protocol: number, icmp6Types: readonly number[] | null, receiveBufferBytes: number): { fd: number; receiveBufferBytes: number };
   send(fd: number, family: 4 | 6, packet: Buffer, destination: string, hopLimit: number, flowLabel: number): undefined | 'EAGAIN' | 'ENOBUFS';
+  /** One sendmmsg(): how many the kernel took, from the first. */
+  sendMany(fd: number, family: 4 | 6, packets: readonly Buffer[], destinations: readonly string[], hopLimits: readonly number[], flowLabel: number): number;
   close(fd: number): void;
   now(): number;
   Receiver: new (fd: number, family: 4 | 6, batch: number, onBatch: Raw6BatchListener, onError: (error: Error) => void, useRecvmmsg?: boolean) => { stop(): void };
@@ -144,7 +146,7 @@ export function loadRaw6Addon(path?: string): Raw6Addon {
     }
     throw new EnvironmentError(`ttl-probe's IPv6 addon cannot be loaded by Node.js ${process.version} (${reason}): run npm rebuild in ttl-probe's folder`, 'ERR_ADDON_LOAD');
   }
-  for (const name of ['open', 'send', 'close', 'now', 'Receiver'] as const) {
+  for (const name of ['open', 'send', 'sendMany', 'close', 'now', 'Receiver'] as const) {
     if (typeof addon[name] !== 'function') {
       throw new EnvironmentError(`ttl-probe's IPv6 addon (${file}) lacks ${name}(): it belongs to another version; run npm rebuild in ttl-probe's folder`, 'ERR_ADDON_LOAD');
     }

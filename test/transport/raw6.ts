@@ -113,6 +113,7 @@ t.test('arguments are checked before anything reaches the kernel', async (t) => 
   const addon: Raw6Addon = {
     open: () => ({ fd: 99, receiveBufferBytes: 1 }),
     send: (...args) => void calls.push(args),
+    sendMany: () => 0,
     close: () => {},
     now: () => 0,
     Receiver: class {
