@@ -49,6 +49,7 @@ struct FlowLabelRequest {  // struct in6_flowlabel_req
   uint16_t flr_linger;
   uint32_t flr_pad;
 };
+static const int kIpv6FlowInfo = 11;  // IPV6_FLOWINFO: receive the flow information as a control message
 static const uint8_t kFlowLabelGet = 0;     // IPV6_FL_A_GET
 static const uint16_t kFlowLabelCreate = 1;  // IPV6_FL_F_CREATE
 static const uint8_t kFlowLabelShareExclusive = 1;  // IPV6_FL_S_EXCL: this socket only
@@ -62,6 +63,8 @@ const size_t kSlotBytes = 4096;
 // Packets read per readiness event at most, so a flood cannot starve the event loop (the same
 // bound as src/transport/raw.ts's drain of raw-socket).
 const int kMaxPerWakeup = 256;
+// Numbers per packet in a batch's meta array (see Receiver).
+const size_t kMetaFields = 5;
 
 Napi::Error ErrnoError(Napi::Env env, const char* syscall, int err) {
   const char* name = uv_err_name(-err);
@@ -105,6 +108,9 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   if (family == 6) {
     option(IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on, "setsockopt(IPV6_RECVHOPLIMIT)");
     option(IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on, "setsockopt(IPV6_RECVPKTINFO)");
+    // The received flow label and traffic class (an IPV6_FLOWINFO control message): a RST forged by
+    // a firewall (ip6tables) carries label 0 where the host's own packets carry one.
+    option(IPPROTO_IPV6, kIpv6FlowInfo, &on, sizeof on, "setsockopt(IPV6_FLOWINFO)");
     if (protocol == IPPROTO_TCP) {
       const int offset = 16;  // TCP's checksum field
       option(IPPROTO_IPV6, IPV6_CHECKSUM, &offset, sizeof offset, "setsockopt(IPV6_CHECKSUM)");
@@ -335,9 +341,9 @@ double TimespecMs(const struct timespec& t) { return t.tv_sec * 1e3 + t.tv_nsec 
 // 1: scripts/bench-raw6.ts compares them), and calls, once per batch read,
 //   onBatch(data: Buffer, meta: Float64Array, sources: string[], destinations: string[], count)
 // where `data` holds the packets' bytes back to back (a fresh Buffer: the receiver's to keep;
-// IPv6: the transport-layer bytes; IPv4: the whole packet) and meta holds per packet, 3 numbers:
-// length in data, hop limit (IPV6_HOPLIMIT / IP_TTL; -1 if absent), arrival time on the now()
-// clock (SO_TIMESTAMPNS). One call per batch rather than per packet: a call from C++ into JS and a
+// IPv6: the transport-layer bytes; IPv4: the whole packet) and meta holds per packet, kMetaFields
+// numbers: length in data, hop limit (IPV6_HOPLIMIT / IP_TTL; -1 if absent), arrival time on the
+// now() clock (SO_TIMESTAMPNS), flow label and traffic class (IPV6_FLOWINFO; IPv4: -1). One call per batch rather than per packet: a call from C++ into JS and a
 // Buffer each cost more than the packet's recvmsg. Read errors other than EAGAIN go to
 // onError(error). stop() ends it.
 class Receiver : public Napi::ObjectWrap<Receiver> {
@@ -435,7 +441,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     size_t total = 0;
     for (int i = 0; i < count; i++) total += messages_[i].msg_len < kSlotBytes ? messages_[i].msg_len : kSlotBytes;
     Napi::Buffer<uint8_t> data = Napi::Buffer<uint8_t>::New(env, total);
-    Napi::Float64Array meta = Napi::Float64Array::New(env, static_cast<size_t>(count) * 3);
+    Napi::Float64Array meta = Napi::Float64Array::New(env, static_cast<size_t>(count) * kMetaFields);
     Napi::Array sources = Napi::Array::New(env, count);
     Napi::Array destinations = Napi::Array::New(env, count);
     AddressText lastSource, lastDestination;
@@ -447,6 +453,10 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       memcpy(data.Data() + offset, iovs_[i].iov_base, length);
       offset += length;
       int hopLimit = -1;
+      // Linux sends IPV6_FLOWINFO only when the flow information is not 0: absent means 0 on an IPv6
+      // socket (where open() turned it on); IPv4 has none.
+      double flowLabel = family_ == 6 ? 0 : -1;
+      double trafficClass = family_ == 6 ? 0 : -1;
       double receivedAt = readAt;
       const void* destination = kUnspecified;
       struct in6_pktinfo info6;
@@ -457,6 +467,12 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         } else if (cmsg->cmsg_level == IPPROTO_IPV6 && cmsg->cmsg_type == IPV6_PKTINFO) {
           memcpy(&info6, CMSG_DATA(cmsg), sizeof info6);
           destination = &info6.ipi6_addr;
+        } else if (cmsg->cmsg_level == IPPROTO_IPV6 && cmsg->cmsg_type == kIpv6FlowInfo) {
+          uint32_t flowInfo;  // network order: traffic class (8 bits), flow label (20 bits)
+          memcpy(&flowInfo, CMSG_DATA(cmsg), sizeof flowInfo);
+          flowInfo = ntohl(flowInfo);
+          flowLabel = flowInfo & 0xfffff;
+          trafficClass = (flowInfo >> 20) & 0xff;
         } else if (cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_TTL) {
           memcpy(&hopLimit, CMSG_DATA(cmsg), sizeof hopLimit);
         } else if (cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_PKTINFO) {
@@ -474,9 +490,12 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
                                         : static_cast<const void*>(&reinterpret_cast<struct sockaddr_in*>(&names_[i])->sin_addr);
       sources.Set(static_cast<uint32_t>(i), Text(env, lastSource, family_, source));
       destinations.Set(static_cast<uint32_t>(i), Text(env, lastDestination, family_, destination));
-      meta[i * 3] = static_cast<double>(length);
-      meta[i * 3 + 1] = hopLimit;
-      meta[i * 3 + 2] = receivedAt;
+      double* fields = &meta[i * kMetaFields];
+      fields[0] = static_cast<double>(length);
+      fields[1] = hopLimit;
+      fields[2] = receivedAt;
+      fields[3] = flowLabel;
+      fields[4] = trafficClass;
     }
     onBatch_.Call({data, meta, sources, destinations, Napi::Number::New(env, count)});
   }

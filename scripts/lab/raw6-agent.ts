@@ -2,7 +2,7 @@
  * A lab helper for the IPv6 raw-socket tests (test/transport/raw6.ts): run inside a namespace with
  * `ip netns exec NS node dist/scripts/lab/raw6-agent.js JOB`, it opens an IPv6 raw socket there,
  * sends the job's packets, collects what arrives and prints one JSON line:
- *   { receiveBufferBytes, received: [{ payload (hex), source, destination, hopLimit, receivedAt }] }
+ *   { receiveBufferBytes, received: [{ payload (hex), source, destination, hopLimit, receivedAt, flowLabel, trafficClass, sentAt }] }
  * or { error: { name, code, message } } (exit 3) when the socket cannot be opened or a send fails.
  *
  * JOB (JSON): { protocol: 58 | 6, sends: [{ packet: hex, destination, hopLimit, flowLabel? }],
@@ -36,7 +36,7 @@ try {
 } catch (error) {
   fail(error);
 }
-const received: { payload: string; source: string; destination: string; hopLimit: number; receivedAt: number; sentAt: number }[] = [];
+const received: { payload: string; source: string; destination: string; hopLimit: number; receivedAt: number; flowLabel: number; trafficClass: number; sentAt: number }[] = [];
 let sentAt = 0;
 let timer: NodeJS.Timeout | undefined;
 const finish = (): void => {
@@ -46,7 +46,7 @@ const finish = (): void => {
 };
 socket.onPacket((packet) => {
   if (job.from !== undefined && packet.source !== job.from) return;
-  received.push({ payload: packet.payload.toString('hex'), source: packet.source, destination: packet.destination, hopLimit: packet.hopLimit, receivedAt: packet.receivedAt, sentAt });
+  received.push({ ...packet, payload: packet.payload.toString('hex'), sentAt });
   if (job.count !== undefined && received.length >= job.count) finish();
 });
 sentAt = monotonicMs();

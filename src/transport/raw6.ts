@@ -31,6 +31,10 @@ export interface Raw6Packet {
   hopLimit: number;
   /** Arrival time by the kernel's timestamp, on the clock of monotonicMs() (src/clock.ts). */
   receivedAt: number;
+  /** The IPv6 header's flow label (from IPV6_FLOWINFO); 0 when the sender set none (ip6tables' forged RSTs do not). */
+  flowLabel: number;
+  /** The IPv6 header's traffic class (DSCP << 2 | ECN). */
+  trafficClass: number;
 }
 
 /** An open IPv6 raw socket of one protocol. */
@@ -81,21 +85,37 @@ export interface Raw6Addon {
   Receiver: new (fd: number, family: 4 | 6, batch: number, onBatch: Raw6BatchListener, onError: (error: Error) => void, useRecvmmsg?: boolean) => { stop(): void };
 }
 
+/** Numbers per packet in a batch's meta array. */
+export const META_FIELDS = 5;
+
 /**
  * What the addon hands over per recvmmsg(): the packets' bytes back to back in `data` (a fresh
- * Buffer), and per packet i: meta[3i] its length, meta[3i+1] its hop limit (-1: none),
- * meta[3i+2] its arrival time (monotonicMs clock); sources[i], destinations[i] its addresses.
+ * Buffer), and per packet i, from meta[5i]: its length, hop limit (-1: none), arrival time
+ * (monotonicMs clock), flow label and traffic class (-1 on IPv4 sockets); sources[i], destinations[i] its addresses.
  */
 export type Raw6BatchListener = (data: Buffer, meta: Float64Array, sources: string[], destinations: string[], count: number) => void;
+
+/** Packet `i` of a batch, whose bytes start at `offset` of `data`. Pure. */
+function packetAt(data: Buffer, offset: number, meta: Float64Array, i: number, sources: readonly string[], destinations: readonly string[]): Raw6Packet {
+  const at = i * META_FIELDS;
+  return {
+    payload: data.subarray(offset, offset + meta[at]!),
+    source: sources[i]!,
+    destination: destinations[i]!,
+    hopLimit: meta[at + 1]!,
+    receivedAt: meta[at + 2]!,
+    flowLabel: meta[at + 3]!,
+    trafficClass: meta[at + 4]!,
+  };
+}
 
 /** Splits one batch from the addon into packets, in order. Pure. */
 export function batchPackets(data: Buffer, meta: Float64Array, sources: readonly string[], destinations: readonly string[], count: number): Raw6Packet[] {
   const packets: Raw6Packet[] = [];
   let offset = 0;
   for (let i = 0; i < count; i++) {
-    const length = meta[i * 3]!;
-    packets.push({ payload: data.subarray(offset, offset + length), source: sources[i]!, destination: destinations[i]!, hopLimit: meta[i * 3 + 1]!, receivedAt: meta[i * 3 + 2]! });
-    offset += length;
+    packets.push(packetAt(data, offset, meta, i, sources, destinations));
+    offset += meta[i * META_FIELDS]!;
   }
   return packets;
 }
@@ -225,9 +245,8 @@ export function openRaw6(protocol: Raw6ProtocolNumber, options: Raw6Options = {}
           let offset = 0;
           for (let i = 0; i < count; i++) {
             // As batchPackets(), without the array: this runs for every packet received.
-            const length = meta[i * 3]!;
-            const received: Raw6Packet = { payload: data.subarray(offset, offset + length), source: sources[i]!, destination: destinations[i]!, hopLimit: meta[i * 3 + 1]!, receivedAt: meta[i * 3 + 2]! };
-            offset += length;
+            const received = packetAt(data, offset, meta, i, sources, destinations);
+            offset += received.payload.length;
             for (const listener of listeners) listener.packet(received);
           }
         },

@@ -134,6 +134,8 @@ export interface AgentPacket {
   destination: string;
   hopLimit: number;
   receivedAt: number;
+  flowLabel: number;
+  trafficClass: number;
   sentAt: number;
 }
 

@@ -95,14 +95,14 @@ t.test('socket failures become one-line environment errors; others stay as they 
 
 t.test('a batch from the addon splits into packets in order, each a view of its bytes', async (t) => {
   const data = Buffer.from('aaaabbbbbbcc', 'hex');
-  const meta = Float64Array.from([2, 63, 10.5, 3, 255, 11, 1, -1, 12]);
+  const meta = Float64Array.from([2, 63, 10.5, 0x12345, 0, 3, 255, 11, 0, 0xb8, 1, -1, 12, -1, -1]);
   const packets = batchPackets(data, meta, ['2001:2::1', '2001:2::2', '2001:2::3'], ['2001:2::9', '2001:2::9', '2001:2::9'], 3);
   t.same(
     packets.map((packet) => ({ ...packet, payload: packet.payload.toString('hex') })),
     [
-      { payload: 'aaaa', source: '2001:2::1', destination: '2001:2::9', hopLimit: 63, receivedAt: 10.5 },
-      { payload: 'bbbbbb', source: '2001:2::2', destination: '2001:2::9', hopLimit: 255, receivedAt: 11 },
-      { payload: 'cc', source: '2001:2::3', destination: '2001:2::9', hopLimit: -1, receivedAt: 12 },
+      { payload: 'aaaa', source: '2001:2::1', destination: '2001:2::9', hopLimit: 63, receivedAt: 10.5, flowLabel: 0x12345, trafficClass: 0 },
+      { payload: 'bbbbbb', source: '2001:2::2', destination: '2001:2::9', hopLimit: 255, receivedAt: 11, flowLabel: 0, trafficClass: 0xb8 },
+      { payload: 'cc', source: '2001:2::3', destination: '2001:2::9', hopLimit: -1, receivedAt: 12, flowLabel: -1, trafficClass: -1 },
     ],
   );
   t.same(batchPackets(data, meta, [], [], 0), [], 'an empty batch');
@@ -207,6 +207,8 @@ t.test('IPv6 through a router, in namespaces', async (t) => {
     t.equal(rst.source, ADDRESS.server);
     t.equal(rst.destination, ADDRESS.client);
     t.equal(rst.hopLimit, SERVER_HOP_LIMIT - 1);
+    // net.ipv6.auto_flowlabels (1 by default): the server's kernel labels its RST.
+    t.ok(rst.flowLabel > 0 && rst.flowLabel <= 0xfffff, `the host's RST carries a flow label (${rst.flowLabel})`);
   });
 
   t.test('a SYN to a listening port: a SYN-ACK with hop limit 63', async (t) => {
@@ -257,6 +259,20 @@ t.test('IPv6 through a router, in namespaces', async (t) => {
     // hop_limit, which the router's net.ipv6.conf.default.hop_limit set to 255 - the router's own
     // setting, the same its ICMPv6 errors carry. Sent by the adjacent router: no decrement.
     t.equal(rst.hopLimit, ROUTER_HOP_LIMIT);
+    // nf_reject_ip6hdr_put writes flow label 0: a second sign the host did not send it.
+    t.equal(rst.flowLabel, 0, 'no flow label');
+  });
+
+  t.test('the traffic class as it arrived: a DSCP rewrite on the path shows', async (t) => {
+    const rule = ['-t', 'mangle', '-A', 'FORWARD', '-p', 'ipv6-icmp', '-d', ADDRESS.client, '-j', 'DSCP', '--set-dscp', '46'];
+    lab.exec(lab.router, 'ip6tables', rule);
+    t.teardown(() => lab.exec(lab.router, 'ip6tables', rule.map((word) => (word === '-A' ? '-D' : word))));
+    const result = await runAgent(inClient, { protocol: 58, sends: sends(echoRequest(0x7470, 4), 64), waitMs: 3000, count: 1, from: ADDRESS.server });
+    t.equal(result.code, 0, result.stderr);
+    const reply = result.received[0];
+    t.equal(reply?.payload[0], 129, 'the echo reply');
+    t.equal(reply?.trafficClass, 46 << 2, 'DSCP 46 (EF), ECN 0');
+    t.ok((reply?.flowLabel ?? 0) > 0, 'the server labelled its reply');
   });
 
   t.test('without CAP_NET_RAW: one line, EnvironmentError, exit 3', async (t) => {
