@@ -35,8 +35,13 @@ import { batchPackets, loadRaw6Addon, openRaw6 } from '../src/transport/raw6.js'
 type Mode = 'raw-socket4' | 'addon4-recvmsg' | 'addon4-recvmsg32' | 'addon4-recvmmsg32' | 'addon6-recvmsg' | 'addon6-recvmsg32' | 'addon6-recvmmsg32';
 const MODES: Mode[] = ['raw-socket4', 'addon4-recvmsg', 'addon4-recvmsg32', 'addon4-recvmmsg32', 'addon6-recvmsg', 'addon6-recvmsg32', 'addon6-recvmmsg32'];
 
-type SendMode = 'send-raw-socket4' | 'send-addon4-sendmsg' | 'send-addon4-sendmmsg32' | 'send-addon6-sendmsg' | 'send-addon6-sendmmsg32';
-const SEND_MODES: SendMode[] = ['send-raw-socket4', 'send-addon4-sendmsg', 'send-addon4-sendmmsg32', 'send-addon6-sendmsg', 'send-addon6-sendmmsg32'];
+/**
+ * send-addon6-hdrincl: whole IPv6 packets (header and checksum written by us) through an IPPROTO_RAW
+ * socket, which Linux treats as IPV6_HDRINCL: the IPv6 counterpart of raw-socket's IPv4 path, to
+ * see what the kernel's own header, source selection and checksum cost on the send side.
+ */
+type SendMode = 'send-raw-socket4' | 'send-addon4-sendmsg' | 'send-addon4-sendmmsg32' | 'send-addon6-sendmsg' | 'send-addon6-sendmmsg32' | 'send-addon6-hdrincl';
+const SEND_MODES: SendMode[] = ['send-raw-socket4', 'send-addon4-sendmsg', 'send-addon4-sendmmsg32', 'send-addon6-sendmsg', 'send-addon6-sendmmsg32', 'send-addon6-hdrincl'];
 /** Addresses of the send sink's link (RFC 2544 and RFC 5180 benchmarking ranges): ours, and the on-link destinations nobody answers. */
 const DUMMY = { source4: '198.18.200.1', destination4: '198.18.200.2', source6: '2001:2:0:200::1', destination6: '2001:2:0:200::2' } as const;
 
@@ -196,6 +201,34 @@ async function worker(job: WorkerJob): Promise<WorkerResult> {
   return result;
 }
 
+/** A whole IPv6 packet source6 -> destination6 holding `icmp` with its checksum (over the RFC 8200 pseudo-header) filled. */
+function withIpv6Header(icmp: Buffer, source: string, destination: string): Buffer {
+  const address = (text: string): Buffer => {
+    const [head, tail = ''] = text.split('::');
+    const left = head ? head.split(':') : [];
+    const right = tail ? tail.split(':') : [];
+    const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+    const bytes = Buffer.alloc(16);
+    groups.forEach((group, i) => bytes.writeUInt16BE(parseInt(group, 16), i * 2));
+    return bytes;
+  };
+  const header = Buffer.alloc(40);
+  header.writeUInt32BE(0x60000000, 0);
+  header.writeUInt16BE(icmp.length, 4);
+  header[6] = 58;
+  header[7] = 64;
+  address(source).copy(header, 8);
+  address(destination).copy(header, 24);
+  const body = Buffer.from(icmp);
+  body.writeUInt16BE(0, 2);
+  const pseudo = Buffer.alloc(40);
+  header.copy(pseudo, 0, 8, 40);
+  pseudo.writeUInt32BE(icmp.length, 32);
+  pseudo[39] = 58;
+  body.writeUInt16BE(checksum(Buffer.concat([pseudo, body])), 2);
+  return Buffer.concat([header, body]);
+}
+
 /** The send worker: runs inside the bench's namespace. Per round, packets per second of the send loop. */
 function sendWorker(job: SendJob): { mode: SendMode; pps: number[] } {
   const addon = loadRaw6Addon();
@@ -216,6 +249,13 @@ function sendWorker(job: SendJob): { mode: SendMode; pps: number[] } {
       if (transport.backlog() > 0) throw new Error('raw-socket queued packets: the timing would not be of synchronous sends');
     };
     stop = () => transport.close();
+  } else if (job.mode === 'send-addon6-hdrincl') {
+    const { fd } = addon.open(6, 255, null, 0);
+    const whole = echo6.map((packet) => withIpv6Header(packet, DUMMY.source6, DUMMY.destination6));
+    sendAll = () => {
+      for (const packet of whole) if (addon.send(fd, 6, packet, DUMMY.destination6, -1, 0) !== undefined) throw new Error('send buffer full');
+    };
+    stop = () => addon.close(fd);
   } else if (job.mode === 'send-addon6-sendmsg') {
     const socket = openRaw6(58, { icmp6Types: [] });
     sendAll = () => {
