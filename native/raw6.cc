@@ -511,12 +511,9 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       // callbacks run when it closes, as after any I/O callback of Node.js.
       Napi::CallbackScope callbackScope(env, context_);
       try {
-        if (status < 0) {
-          onError_.Call({ErrnoError(env, "uv_poll", -status).Value()});
-          return;
-        }
+        if (status < 0) onError_.Call({ErrnoError(env, "uv_poll", -status).Value()});
         int delivered = 0;
-        while (poll_ != nullptr && delivered < kMaxPerWakeup) {
+        while (status >= 0 && poll_ != nullptr && delivered < kMaxPerWakeup) {
           int wanted = batch_ < kMaxPerWakeup - delivered ? batch_ : kMaxPerWakeup - delivered;
           for (int i = 0; i < wanted; i++) Prepare(i);
           int count;

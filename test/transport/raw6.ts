@@ -7,6 +7,7 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { EnvironmentError } from '../../src/errors.js';
 import { ICMP6_REPLY_TYPES, batchPackets, loadRaw6Addon, openFailure, openRaw6, type Raw6Addon } from '../../src/transport/raw6.js';
 import { ADDRESS, buildIpv6Lab, runAgent, type AgentPacket, type Ipv6Lab } from '../helpers/ipv6-lab.js';
@@ -273,6 +274,17 @@ t.test('IPv6 through a router, in namespaces', async (t) => {
     t.equal(reply?.payload[0], 129, 'the echo reply');
     t.equal(reply?.trafficClass, 46 << 2, 'DSCP 46 (EF), ECN 0');
     t.ok((reply?.flowLabel ?? 0) > 0, 'the server labelled its reply');
+  });
+
+  t.test('reading keeps the process alive until the last listener is removed', async (t) => {
+    const wrapper = new URL('../../dist/src/transport/raw6.js', import.meta.url).href;
+    const run = (body: string): { code: number | null; signal: string | null } => {
+      const result = spawnSync('ip', ['netns', 'exec', lab.client, 'env', '-u', 'NODE_OPTIONS', process.execPath, '--input-type=module', '-e', `import { openRaw6 } from ${JSON.stringify(wrapper)}; const socket = openRaw6(58); ${body}`], { timeout: 3000, killSignal: 'SIGKILL' });
+      return { code: result.status, signal: result.signal };
+    };
+    t.same(run('socket.onPacket(() => {});'), { code: null, signal: 'SIGKILL' }, 'a listener keeps it reading (killed at the timeout)');
+    t.same(run('const off = socket.onPacket(() => {}); off();'), { code: 0, signal: null }, 'removed: the event loop ends');
+    t.same(run('socket.onPacket(() => {}); socket.close();'), { code: 0, signal: null }, 'closed: the event loop ends');
   });
 
   t.test('without CAP_NET_RAW: one line, EnvironmentError, exit 3', async (t) => {
