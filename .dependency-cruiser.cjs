@@ -18,6 +18,7 @@ const LAYERS = [
   ['trace', '^src/trace/'],
   ['analyze', '^src/analyze/'],
   ['run', '^src/run/'],
+  ['options', '^src/options/'],
   ['report', '^src/report/'],
   ['serve', '^src/serve/'],
   ['cli', '^src/cli/'],

@@ -16,7 +16,7 @@ import { openRawTransport } from '../transport/raw.js';
 import { dropPrivileges } from '../privileges.js';
 import type { Transport } from '../transport/transport.js';
 import { writeChunks, type CommandIo } from './io.js';
-import type { ProbeOptions } from './probe-options.js';
+import { MAX_PROBES_WITHOUT_YES, type ProbeOptions } from './probe-options.js';
 import { createProgressBar, wantsProgress } from './progress.js';
 import { resolveTarget, type ResolvedTarget } from '../target/resolve.js';
 import { mark } from '../timing.js';
@@ -24,8 +24,6 @@ import { mark } from '../timing.js';
 /** Name lookups run at once, at most. */
 const RESOLVE_CONCURRENCY = 8;
 
-/** Probes one run may send without --yes: beyond this a typo (a /8 of targets, 1-65535 on hundreds of hosts) is likelier than intent. */
-export const MAX_PROBES_WITHOUT_YES = 1_000_000;
 
 
 /** One target to probe: as given, where it came from, its ports and expectations. */

@@ -1,117 +1,134 @@
 import { UsageError } from '../errors.js';
-import { DEFAULT_MAX_HOPS, numberOption } from '../run/options.js';
 import { parseExpectations } from '../expect/expectation.js';
 import type { Expectation } from '../model/expectation.js';
-import { DEFAULT_SCAN_OPTIONS } from '../scan/engine.js';
+import { flagGiven, lastText, numberFlag, readFlags, switchFlag, textFlag, type FlagValues } from '../options/flag.js';
+import { RUN_FLAGS } from '../options/run-flags.js';
 import { DEFAULT_PORTS, parsePortList } from '../target/ports.js';
 
-
 /** Output formats of a probe report. */
-export const OUTPUT_FORMATS = ['table', 'json', 'ndjson', 'junit', 'prometheus'] as const;
+export const OUTPUT_FORMATS = ['table', 'json', 'ndjson', 'junit', 'prometheus', 'markdown'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
+/** Probes one run may send without --yes: beyond this a typo (a /8 of targets, 1-65535 on hundreds of hosts) is likelier than intent. */
+export const MAX_PROBES_WITHOUT_YES = 1_000_000;
+
+function readFormat(values: readonly string[], name: string): OutputFormat | null {
+  const format = values[values.length - 1];
+  if (format === undefined) return null;
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--${name} must be one of ${OUTPUT_FORMATS.join(', ')}, got "${format}"`);
+  return format as OutputFormat;
+}
+
+/** The flags of the probe command (the default command), keyed by their field in ProbeOptions. */
+export const PROBE_FLAGS = {
+  targetsFile: textFlag({
+    name: 'targets',
+    placeholder: 'FILE',
+    group: 'Targets and ports',
+    describe: 'an audit file (JSON or YAML) of targets with their ports and expectations',
+    details: 'an audit file (JSON or YAML) of many targets with their own ports and expectations.',
+    read: lastText('a file name'),
+  }),
+  ports: textFlag({
+    name: 'ports',
+    alias: 'p',
+    placeholder: 'PORTS',
+    group: 'Targets and ports',
+    defaultText: DEFAULT_PORTS,
+    repeatable: true,
+    describe: 'ports and ranges, e.g. 22,443,8000-8010',
+    read: (values) => parsePortList(values.length === 0 ? DEFAULT_PORTS : values.join(',')),
+  }),
+  expectations: textFlag({
+    name: 'expect',
+    placeholder: 'PORT=STATE[@BY]',
+    group: 'Checks',
+    repeatable: true,
+    describe: 'repeatable or comma-joined: exit 1 unless it holds (e.g. 22=closed@middlebox,443=open@host)',
+    details:
+      'repeatable and comma-joinable, e.g. `--expect 22=closed@middlebox,443=open@host`. STATE is open, closed, unreachable or filtered; BY is host, middlebox, beyond, none (or unknown). Exit 1 unless every expectation holds; the output marks each one and says what was seen instead. Ports named here are probed too (only they, when `-p` is absent).',
+    read: (values): Expectation[] => (values.length === 0 ? [] : parseExpectations(values)),
+  }),
+  echoCount: RUN_FLAGS.echoCount,
+  tries: RUN_FLAGS.tries,
+  timeoutMs: RUN_FLAGS.timeoutMs,
+  rate: RUN_FLAGS.rate,
+  sourcePort: numberFlag({
+    name: 'source-port',
+    placeholder: 'N',
+    group: 'Probing',
+    defaultText: 'a random port per run',
+    min: 1,
+    max: 65535,
+    integer: true,
+    describe: 'send every SYN from this TCP port, e.g. to test a rule that trusts port 53',
+  }),
+  trace: switchFlag({
+    name: 'trace',
+    group: 'Trace',
+    describe: 'also trace the path: the hop and address of whoever answers each port, and where silent ports are dropped',
+  }),
+  maxHops: RUN_FLAGS.maxHops,
+  format: textFlag({
+    name: 'format',
+    placeholder: 'FORMAT',
+    group: 'Output',
+    choices: OUTPUT_FORMATS,
+    defaultText: 'table',
+    describe: `${OUTPUT_FORMATS.slice(0, -1).join(', ')} or ${OUTPUT_FORMATS[OUTPUT_FORMATS.length - 1]!}`,
+    details: `${OUTPUT_FORMATS.slice(0, -1).map((format) => `\`${format}\``).join(', ')} or \`${OUTPUT_FORMATS[OUTPUT_FORMATS.length - 1]!}\` (markdown: a table per target and, with --trace, a Mermaid diagram of the path, for CI job summaries).`,
+    read: readFormat,
+  }),
+  json: switchFlag({ name: 'json', group: 'Output', describe: 'short for --format json (schema ttl-probe/1)' }),
+  baseline: textFlag({
+    name: 'baseline',
+    placeholder: 'FILE',
+    group: 'Checks',
+    describe: 'an earlier --json report: say what changed per port',
+    details: 'an earlier `--json` report: say what changed per port (state, answeredBy, hop).',
+    read: lastText('a file name'),
+  }),
+  failOnChange: switchFlag({ name: 'fail-on-change', group: 'Checks', describe: 'with --baseline: exit 1 when anything changed' }),
+  user: RUN_FLAGS.user,
+  yes: switchFlag({
+    name: 'yes',
+    group: 'Privileges and limits',
+    describe: `allow a run of more than ${MAX_PROBES_WITHOUT_YES} probes`,
+    details: `allow a run of more than ${MAX_PROBES_WITHOUT_YES.toLocaleString('en-US')} probes (refused otherwise, as a likely typo).`,
+  }),
+} as const;
+
 /** Everything a probe run needs, validated. */
-export interface ProbeOptions {
+export interface ProbeOptions extends Omit<FlagValues<typeof PROBE_FLAGS>, 'format' | 'json'> {
   /** Targets given on the command line (probed on `ports`, checked against `expectations`). */
   targets: string[];
-  /** --targets: an audit file of targets with their own ports and expectations. */
-  targetsFile: string | null;
-  ports: number[];
+  /** Whether -p was given (without it, only the ports --expect names are probed, when it names any). */
   portsGiven: boolean;
-  expectations: Expectation[];
-  echoCount: number;
-  tries: number;
-  timeoutMs: number;
-  rate: number;
+  /** --format, or json for --json. */
   format: OutputFormat;
-  /** --trace: also find the path, who answers each port and where silent ports die. */
-  trace: boolean;
-  maxHops: number;
-  /** --baseline: an earlier --json report to compare with. */
-  baseline: string | null;
-  failOnChange: boolean;
-  /** --yes: allow runs beyond the probe limit. */
-  yes: boolean;
-  /** --user: whom to become after opening the raw sockets (see privileges.ts). */
-  user: string | null;
-  /** --source-port: a fixed TCP source port (random per run when null). */
-  sourcePort: number | null;
 }
 
-/** The raw values yargs hands over (strings and numbers as typed). */
-export interface RawProbeArguments {
-  targets?: unknown;
-  targetsFile?: unknown;
-  ports?: unknown;
-  expect?: unknown;
-  echoCount?: unknown;
-  tries?: unknown;
-  timeout?: unknown;
-  rate?: unknown;
-  json?: unknown;
-  format?: unknown;
-  trace?: unknown;
-  maxHops?: unknown;
-  baseline?: unknown;
-  failOnChange?: unknown;
-  yes?: unknown;
-  user?: unknown;
-  sourcePort?: unknown;
-}
+/** The parsed arguments: yargs' argv (`hosts` are the positionals; each flag under its camelCase name). */
+export type RawProbeArguments = Readonly<Record<string, unknown>>;
 
-
-function stringList(value: unknown): string[] {
+function hostsOf(value: unknown): string[] {
   if (value === undefined) return [];
   return (Array.isArray(value) ? value : [value]).map(String);
 }
 
-function lastString(name: string, value: unknown, what = 'a file name'): string | null {
-  if (value === undefined) return null;
-  const text = Array.isArray(value) ? value[value.length - 1] : value;
-  if (typeof text !== 'string' || text.trim() === '') throw new UsageError(`--${name} needs ${what}`);
-  return text;
-}
-
-function formatOf(raw: RawProbeArguments): OutputFormat {
-  const format = raw.format === undefined ? undefined : String(Array.isArray(raw.format) ? raw.format[raw.format.length - 1] : raw.format);
-  if (format !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, got "${format}"`);
-  }
-  if (raw.json === true) {
-    if (format !== undefined && format !== 'json') throw new UsageError(`--json contradicts --format ${format}`);
+function formatOf(format: OutputFormat | null, json: boolean): OutputFormat {
+  if (json) {
+    if (format !== null && format !== 'json') throw new UsageError(`--json contradicts --format ${format}`);
     return 'json';
   }
-  return (format as OutputFormat | undefined) ?? 'table';
+  return format ?? 'table';
 }
 
 /** Maps parsed arguments to validated ProbeOptions; throws UsageError naming the bad value. */
 export function toProbeOptions(raw: RawProbeArguments): ProbeOptions {
-  const targets = stringList(raw.targets);
-  const targetsFile = lastString('targets', raw.targetsFile);
-  if (targets.length === 0 && targetsFile === null) throw new UsageError('no target given: ttl-probe HOST [-p PORTS], or --targets FILE');
-  const portsGiven = raw.ports !== undefined;
-  const portsText = !portsGiven ? DEFAULT_PORTS : Array.isArray(raw.ports) ? raw.ports.map(String).join(',') : String(raw.ports);
-  const expectations = raw.expect === undefined ? [] : parseExpectations(stringList(raw.expect));
-  const failOnChange = raw.failOnChange === true;
-  const baseline = lastString('baseline', raw.baseline);
-  if (failOnChange && baseline === null) throw new UsageError('--fail-on-change needs --baseline FILE');
-  return {
-    targets,
-    targetsFile,
-    ports: parsePortList(portsText),
-    portsGiven,
-    expectations,
-    echoCount: numberOption('echo-count', raw.echoCount ?? DEFAULT_SCAN_OPTIONS.echoCount, { min: 0, max: 100, integer: true }),
-    tries: numberOption('tries', raw.tries ?? DEFAULT_SCAN_OPTIONS.tries, { min: 1, max: 20, integer: true }),
-    timeoutMs: numberOption('timeout', raw.timeout ?? DEFAULT_SCAN_OPTIONS.timeoutMs, { min: 1, max: 60000 }),
-    rate: numberOption('rate', raw.rate ?? DEFAULT_SCAN_OPTIONS.rate, { min: 1, max: 1000000 }),
-    format: formatOf(raw),
-    trace: raw.trace === true,
-    maxHops: numberOption('max-hops', raw.maxHops ?? DEFAULT_MAX_HOPS, { min: 1, max: 255, integer: true }),
-    baseline,
-    failOnChange,
-    yes: raw.yes === true,
-    user: lastString('user', raw.user, 'a user name'),
-    sourcePort: raw.sourcePort === undefined ? null : numberOption('source-port', raw.sourcePort, { min: 1, max: 65535, integer: true }),
-  };
+  const targets = hostsOf(raw.hosts);
+  if (targets.length === 0 && raw.targets === undefined) throw new UsageError('no target given: ttl-probe HOST [-p PORTS], or --targets FILE');
+  const { format, json, ...flags } = readFlags(PROBE_FLAGS, raw);
+  if (flags.failOnChange && flags.baseline === null) throw new UsageError('--fail-on-change needs --baseline FILE');
+  return { ...flags, targets, portsGiven: flagGiven(PROBE_FLAGS.ports, raw), format: formatOf(format, json) };
 }

@@ -1,12 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import type { Argv } from 'yargs';
 import { EnvironmentError, ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
 import { dropPrivileges } from '../privileges.js';
 import { describeAllowList } from '../serve/allow.js';
-import { DEFAULT_LISTEN, DEFAULT_MAX_CONCURRENT, DEFAULT_PROBE_TIMEOUT_MS, toServeOptions, type ListenAddress, type ServeOptions } from '../serve/options.js';
-import { MAX_PORTS_PER_PROBE, MAX_QUERY_BYTES } from '../serve/query.js';
-import { DEFAULT_SCAN_OPTIONS } from '../scan/engine.js';
-import { DEFAULT_MAX_HOPS } from '../run/options.js';
+import { toServeOptions, type ListenAddress, type ServeOptions } from '../serve/options.js';
 import { createExporter, type Exporter, type ExporterConfig } from '../serve/server.js';
 import { openRawTransport } from '../transport/raw.js';
 import { shareTransport } from '../transport/shared.js';
@@ -29,47 +25,9 @@ export interface ServeIo extends CommandIo {
   dropPrivileges?: (user: string | null) => unknown;
 }
 
-/** The yargs command `serve` (registered in main.ts next to the default probe command). */
-export const SERVE_COMMAND = {
-  command: 'serve',
-  describe: 'run a Prometheus exporter: GET /probe?target=HOST&ports=22,443[&trace=1] probes and answers in the text format; GET /metrics',
-  builder: (y: Argv) =>
-    y
-      .usage(
-        `$0 serve --allow CIDR|NAME [--allow ...] [--listen HOST:PORT] [options]\n\n` +
-          `A blackbox_exporter-style HTTP exporter. It probes only targets whose name is listed or whose address lies in an --allow network (403 otherwise, before any packet), ` +
-          `at most ${MAX_PORTS_PER_PROBE} ports per request and a query string of at most ${MAX_QUERY_BYTES} bytes (400 otherwise), ` +
-          `and at most --max-concurrent probes at once (429 beyond).`,
-      )
-      .option('listen', { type: 'string', describe: `HOST:PORT to listen on (default ${DEFAULT_LISTEN}; 0.0.0.0:PORT for every interface)` })
-      .option('allow', { type: 'string', describe: 'a CIDR (198.18.0.0/15), address or host name the exporter may probe; repeatable or comma-joined, at least one required' })
-      .option('max-concurrent', { type: 'string', describe: `probes running at once, at most; more requests get 429 (default ${DEFAULT_MAX_CONCURRENT})` })
-      .option('probe-timeout', { type: 'string', describe: `the longest one probe may take, in ms; then it is aborted and answered 504 (default ${DEFAULT_PROBE_TIMEOUT_MS})` })
-      .option('echo-count', { type: 'string', describe: `per probe: ICMP echo requests (default ${DEFAULT_SCAN_OPTIONS.echoCount})` })
-      .option('tries', { type: 'string', describe: `per probe: SYNs per port at most (default ${DEFAULT_SCAN_OPTIONS.tries})` })
-      .option('timeout', { type: 'string', describe: `per probe: longest wait for one reply, in ms (default ${DEFAULT_SCAN_OPTIONS.timeoutMs})` })
-      .option('rate', { type: 'string', describe: `per probe: packets per second at most (default ${DEFAULT_SCAN_OPTIONS.rate})` })
-      .option('max-hops', { type: 'string', describe: `per probe with trace=1: the farthest hop probed (default ${DEFAULT_MAX_HOPS})` })
-      .option('user', { type: 'string', describe: 'the user to become once the raw sockets are open and the port is bound (default: the user who ran sudo; nobody when run as root)' }),
-};
-
 /** Runs `serve` from yargs' parsed arguments (UsageError for bad values). */
 export function runServeCommand(argv: Record<string, unknown>, io: ServeIo): Promise<ExitCodeValue> {
-  return runServe(
-    toServeOptions({
-      listen: argv.listen,
-      allow: argv.allow,
-      maxConcurrent: argv.maxConcurrent,
-      probeTimeout: argv.probeTimeout,
-      echoCount: argv.echoCount,
-      tries: argv.tries,
-      timeout: argv.timeout,
-      rate: argv.rate,
-      maxHops: argv.maxHops,
-      user: argv.user,
-    }),
-    io,
-  );
+  return runServe(toServeOptions(argv), io);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
-import { DEFAULT_MAX_HOPS, numberOption } from '../run/options.js';
-import { DEFAULT_SCAN_OPTIONS } from '../scan/engine.js';
-import { parseAllowList, type AllowList } from './allow.js';
+import { numberFlag, readFlags, textFlag, type FlagValues } from '../options/flag.js';
+import { RUN_FLAGS } from '../options/run-flags.js';
+import { parseAllowList } from './allow.js';
 
 /** Where the exporter listens unless --listen says otherwise: loopback only, blackbox_exporter's neighbour port. */
 export const DEFAULT_LISTEN = '127.0.0.1:9799';
@@ -13,36 +13,6 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 60_000;
 export interface ListenAddress {
   host: string;
   port: number;
-}
-
-/** Everything `ttl-probe serve` needs, validated. */
-export interface ServeOptions {
-  listen: ListenAddress;
-  allow: AllowList;
-  maxConcurrent: number;
-  probeTimeoutMs: number;
-  /** Applied to every probe, as the probe command's flags of the same names. */
-  echoCount: number;
-  tries: number;
-  timeoutMs: number;
-  rate: number;
-  maxHops: number;
-  /** --user: whom to become once the raw sockets are open and the port is bound (null: the default; see privileges.ts). */
-  user: string | null;
-}
-
-/** The raw values yargs hands over. */
-export interface RawServeArguments {
-  listen?: unknown;
-  allow?: unknown;
-  maxConcurrent?: unknown;
-  probeTimeout?: unknown;
-  echoCount?: unknown;
-  tries?: unknown;
-  timeout?: unknown;
-  rate?: unknown;
-  maxHops?: unknown;
-  user?: unknown;
 }
 
 /**
@@ -62,31 +32,73 @@ export function parseListen(text: string): ListenAddress {
   return { host: match[1]!, port };
 }
 
-function lastValue(value: unknown): unknown {
-  return Array.isArray(value) ? value[value.length - 1] : value;
+/** Repeatable and comma-joined: `--allow a,b --allow c` is three entries, like --expect. */
+function allowEntries(values: readonly string[]): string[] {
+  return values.flatMap((item) => item.split(',')).map((item) => item.trim()).filter((item) => item !== '');
 }
 
-function strings(value: unknown): string[] {
-  if (value === undefined) return [];
-  // --allow a,b is two entries, like --expect.
-  return (Array.isArray(value) ? value : [value]).flatMap((item) => String(item).split(',')).map((item) => item.trim()).filter((item) => item !== '');
-}
+/** The flags of `ttl-probe serve`, keyed by their field in ServeOptions. */
+export const SERVE_FLAGS = {
+  listen: textFlag({
+    name: 'listen',
+    placeholder: 'HOST:PORT',
+    group: 'Exporter',
+    defaultText: DEFAULT_LISTEN,
+    describe: 'where to listen; 0.0.0.0:PORT for every interface',
+    details: 'where to listen. Every interface only when written out (`0.0.0.0:9799`).',
+    read: (values) => parseListen(values[values.length - 1] ?? DEFAULT_LISTEN),
+  }),
+  allow: textFlag({
+    name: 'allow',
+    placeholder: 'CIDR|NAME',
+    group: 'Exporter',
+    repeatable: true,
+    defaultText: 'none: at least one is required',
+    describe: 'a CIDR (198.18.0.0/15), address or host name the exporter may probe; repeatable or comma-joined',
+    details:
+      'what may be probed: an IPv4 network (`198.18.0.0/15`), an address, or a host name. Repeatable or comma-joined. Without one, serve refuses to start (exit 2).',
+    read: (values) => parseAllowList(allowEntries(values)),
+  }),
+  maxConcurrent: numberFlag({
+    name: 'max-concurrent',
+    placeholder: 'N',
+    group: 'Exporter',
+    default: DEFAULT_MAX_CONCURRENT,
+    min: 1,
+    max: 256,
+    integer: true,
+    describe: 'probes running at once, at most; more requests get 429',
+    details: 'probes running at once; more requests get 429 at once (no queue).',
+  }),
+  probeTimeoutMs: numberFlag({
+    name: 'probe-timeout',
+    placeholder: 'MS',
+    group: 'Exporter',
+    default: DEFAULT_PROBE_TIMEOUT_MS,
+    min: 100,
+    max: 600_000,
+    integer: true,
+    describe: 'the longest one probe may take, in ms; then it is aborted and answered 504',
+  }),
+  echoCount: { ...RUN_FLAGS.echoCount, group: 'Per probe', describe: 'per probe: ICMP echo requests', details: undefined },
+  tries: { ...RUN_FLAGS.tries, group: 'Per probe', describe: 'per probe: SYNs per port at most' },
+  timeoutMs: { ...RUN_FLAGS.timeoutMs, group: 'Per probe', describe: 'per probe: longest wait for one reply, in ms', details: undefined },
+  rate: { ...RUN_FLAGS.rate, group: 'Per probe', describe: 'per probe: packets per second at most', details: undefined },
+  maxHops: { ...RUN_FLAGS.maxHops, group: 'Per probe', describe: 'per probe with trace=1: the farthest hop probed' },
+  user: {
+    ...RUN_FLAGS.user,
+    describe: 'the user to become once the raw sockets are open and the port is bound',
+    details: 'whom to become once the sockets are open and the port is bound.',
+  },
+} as const;
+
+/** Everything `ttl-probe serve` needs, validated (echoCount ... maxHops apply to every probe, as the probe command's flags of the same names). */
+export type ServeOptions = FlagValues<typeof SERVE_FLAGS>;
+
+/** The parsed arguments: yargs' argv (each flag under its camelCase name). */
+export type RawServeArguments = Readonly<Record<string, unknown>>;
 
 /** Maps parsed arguments to validated ServeOptions; throws UsageError naming the bad value. */
 export function toServeOptions(raw: RawServeArguments): ServeOptions {
-  const allow = parseAllowList(strings(raw.allow));
-  const user = lastValue(raw.user);
-  if (user !== undefined && (typeof user !== 'string' || user.trim() === '')) throw new UsageError('--user needs a user name');
-  return {
-    listen: parseListen(String(lastValue(raw.listen) ?? DEFAULT_LISTEN)),
-    allow,
-    maxConcurrent: numberOption('max-concurrent', lastValue(raw.maxConcurrent) ?? DEFAULT_MAX_CONCURRENT, { min: 1, max: 256, integer: true }),
-    probeTimeoutMs: numberOption('probe-timeout', lastValue(raw.probeTimeout) ?? DEFAULT_PROBE_TIMEOUT_MS, { min: 100, max: 600_000, integer: true }),
-    echoCount: numberOption('echo-count', lastValue(raw.echoCount) ?? DEFAULT_SCAN_OPTIONS.echoCount, { min: 0, max: 100, integer: true }),
-    tries: numberOption('tries', lastValue(raw.tries) ?? DEFAULT_SCAN_OPTIONS.tries, { min: 1, max: 20, integer: true }),
-    timeoutMs: numberOption('timeout', lastValue(raw.timeout) ?? DEFAULT_SCAN_OPTIONS.timeoutMs, { min: 1, max: 60000 }),
-    rate: numberOption('rate', lastValue(raw.rate) ?? DEFAULT_SCAN_OPTIONS.rate, { min: 1, max: 1000000 }),
-    maxHops: numberOption('max-hops', lastValue(raw.maxHops) ?? DEFAULT_MAX_HOPS, { min: 1, max: 255, integer: true }),
-    user: typeof user === 'string' ? user : null,
-  };
+  return readFlags(SERVE_FLAGS, raw);
 }

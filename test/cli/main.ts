@@ -19,6 +19,12 @@ if (assertLabAvailable(t)) {
       [['198.18.4.2', '-p', '443-22'], 'ttl-probe: port range "443-22" is reversed: write 22-443 (see ttl-probe --help)'],
       [['198.18.4.2', '-p', 'ssh'], 'ttl-probe: invalid port "ssh": expected a number 1-65535 or a range like 8000-8010 (see ttl-probe --help)'],
       [['198.18.4.2', '--frobnicate'], 'ttl-probe: Unknown argument: frobnicate (see ttl-probe --help)'],
+      [['--frobnicate'], 'ttl-probe: Unknown argument: frobnicate (see ttl-probe --help)'],
+      [['-6', '198.18.4.2'], 'ttl-probe: Unknown argument: -6 (see ttl-probe --help)'],
+      [['198.18.4.2', '-4', '-p', '22'], 'ttl-probe: Unknown argument: -4 (see ttl-probe --help)'],
+      [['-6', 'localhost'], 'ttl-probe: Unknown argument: -6 (see ttl-probe --help)'],
+      [['198.18.4.2', '-x'], 'ttl-probe: Unknown argument: x (see ttl-probe --help)'],
+      [['serve', '--allow', '198.18.0.0/15', '-6'], 'ttl-probe: Unknown argument: -6 (see ttl-probe --help)'],
       [['198.18.4.2', '--timeout', '-5'], 'ttl-probe: --timeout must be between 1 and 60000, got -5 (see ttl-probe --help)'],
       [['198.18.4.2', '--timeout', 'soon'], 'ttl-probe: --timeout must be a number, got "soon" (see ttl-probe --help)'],
       [['198.18.4.2', '--trace=foo'], 'ttl-probe: --trace takes no value (got "foo") (see ttl-probe --help)'],
@@ -54,9 +60,26 @@ if (assertLabAvailable(t)) {
     t.equal(help.code, 0);
     t.match(help.stdout, /--ports/);
     t.match(help.stdout, /Exit codes/);
+    t.match(help.stdout, /\nExamples:\n  ttl-probe db1\.example -p 22,80,443 /, 'examples, the article\'s case first');
+    for (const example of ['--trace', '--targets audit.yaml', '--json', '--format markdown', 'ttl-probe serve --allow', 'ttl-probe analyze capture.pcap']) {
+      t.ok(help.stdout.split('Examples:')[1]!.includes(example), `an example with ${example}`);
+    }
     const version = await cli(['--version']);
     t.equal(version.code, 0);
     t.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  });
+
+  t.test('completion: a bash script by default, zsh from zsh; the words it asks for', async (t) => {
+    const bash = await cli(['completion']);
+    t.equal(bash.code, 0, bash.stderr);
+    t.match(bash.stdout, /^###-begin-ttl-probe-completions-###\n/);
+    t.match(bash.stdout, /complete -o bashdefault -o default -F _ttl-probe_yargs_completions ttl-probe/);
+    const zsh = await ns.run('env', ['SHELL=/bin/zsh', process.execPath, CLI, 'completion'], { timeoutMs: 30_000 });
+    t.equal(zsh.code, 0, zsh.stderr);
+    t.match(zsh.stdout, /^#compdef ttl-probe\n/);
+    const words = await cli(['--get-yargs-completions', 'ttl-probe', 'db1.example', '--format', 'n']);
+    t.equal(words.code, 0, words.stderr);
+    t.equal(words.stdout, 'ndjson\n');
   });
 
   t.test('without CAP_NET_RAW: one line with the fix, exit 3', async (t) => {
