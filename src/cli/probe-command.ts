@@ -8,6 +8,7 @@ import type { Expectation, ReportExpectations } from '../model/expectation.js';
 import { jsonChunks } from '../report/json.js';
 import { formatJunit } from '../report/junit.js';
 import type { Report } from '../model/report.js';
+import { codeBlock, formatMarkdown } from '../report/markdown.js';
 import { formatNdjson } from '../report/ndjson.js';
 import { formatPrometheus } from '../report/prometheus.js';
 import { tableChunks } from '../report/table.js';
@@ -140,6 +141,9 @@ async function writeReport(
       return;
     case 'prometheus':
       await io.stdout(formatPrometheus(report, expectations, { durationSeconds }));
+      return;
+    case 'markdown':
+      await io.stdout(formatMarkdown(report, expectations) + (comparison ? `\nCompared with the baseline:\n\n${codeBlock(formatBaselineComparison(comparison), 'text')}` : ''));
       return;
     default: {
       await writeChunks(io, tableChunks(report));

@@ -1,13 +1,15 @@
 import { compactPorts } from '../model/ports.js';
 import type { PortReport, Report, TargetReport } from '../model/report.js';
 
-function echoLine(target: TargetReport): string {
+/** "echo: 3/3 replies, ttl 61 (initial 64), distance 3, rtt 0.3 ms". */
+export function echoLine(target: TargetReport): string {
   const { echo } = target;
   if (echo.received === 0 || echo.ttl === null) return `echo: ${echo.received}/${echo.sent} replies`;
   return `echo: ${echo.received}/${echo.sent} replies, ttl ${echo.ttl} (initial ${echo.initialTtl}), distance ${echo.distance}, rtt ${echo.rttMs} ms`;
 }
 
-function referenceLine(target: TargetReport): string {
+/** Where the host is and what says so: "host: hop 4 (distance 3, from the echo replies)". */
+export function referenceLine(target: TargetReport): string {
   const { reference } = target;
   switch (reference.source) {
     case 'none':

@@ -103,6 +103,14 @@ if (assertLabAvailable(t)) {
     t.equal(viaEnv.stderr, 'ttl-probe: no route to 198.18.200.1 (ENETUNREACH)\n', 'NODE_PENDING_DEPRECATION=1: no warning either');
   });
 
+  t.test('--format markdown: a job summary on stdout', async (t) => {
+    const run = await cli(['localhost', '-p', '1', '--format', 'markdown', '--expect', '1=closed@host']);
+    t.equal(run.code, 0, run.stderr);
+    t.match(run.stdout, /^## ttl-probe localhost \(127\.0\.0\.1\)\n/);
+    t.match(run.stdout, /\n\| 1 \| closed \| rst \| 127\.0\.0\.1 \| 64 \(initial 64\) \| 1 \| host \|  \|\n/);
+    t.match(run.stdout, /\n- met: 1: /);
+  });
+
   t.test('a host name is resolved and the probed address reported', async (t) => {
     const run = await cli(['localhost', '-p', '1', '--json']);
     t.equal(run.code, 0, run.stderr);
