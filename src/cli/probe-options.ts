@@ -37,6 +37,7 @@ export const PROBE_FLAGS = {
     defaultText: DEFAULT_PORTS,
     repeatable: true,
     describe: 'ports and ranges, e.g. 22,443,8000-8010',
+    details: 'ports and ranges: `22,443`, `8000-8010`, mixed; repeatable.',
     read: (values) => parsePortList(values.length === 0 ? DEFAULT_PORTS : values.join(',')),
   }),
   expectations: textFlag({
@@ -62,11 +63,13 @@ export const PROBE_FLAGS = {
     max: 65535,
     integer: true,
     describe: 'send every SYN from this TCP port, e.g. to test a rule that trusts port 53',
+    details: 'send every SYN from this TCP source port (one random port per run otherwise), e.g. to test a rule that trusts port 53.',
   }),
   trace: switchFlag({
     name: 'trace',
     group: 'Trace',
     describe: 'also trace the path: the hop and address of whoever answers each port, and where silent ports are dropped',
+    details: 'also trace: the path hop by hop, the hop and address of whoever answers each port, and where silent ports are dropped (below).',
   }),
   maxHops: RUN_FLAGS.maxHops,
   format: textFlag({
@@ -79,7 +82,7 @@ export const PROBE_FLAGS = {
     details: `${OUTPUT_FORMATS.slice(0, -1).map((format) => `\`${format}\``).join(', ')} or \`${OUTPUT_FORMATS[OUTPUT_FORMATS.length - 1]!}\` (markdown: a table per target and, with --trace, a Mermaid diagram of the path, for CI job summaries).`,
     read: readFormat,
   }),
-  json: switchFlag({ name: 'json', group: 'Output', describe: 'short for --format json (schema ttl-probe/1)' }),
+  json: switchFlag({ name: 'json', group: 'Output', describe: 'short for --format json (schema ttl-probe/1)', details: 'short for `--format json` (schema `ttl-probe/1`).' }),
   baseline: textFlag({
     name: 'baseline',
     placeholder: 'FILE',

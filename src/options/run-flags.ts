@@ -27,6 +27,7 @@ export const RUN_FLAGS = {
     max: 20,
     integer: true,
     describe: 'SYNs per port at most; re-sends go to silent ports only',
+    details: 'SYNs per port at most; re-sends go only to ports still silent.',
   }),
   timeoutMs: numberFlag({
     name: 'timeout',
@@ -59,6 +60,7 @@ export const RUN_FLAGS = {
     max: 255,
     integer: true,
     describe: '--trace: the farthest hop probed',
+    details: '`--trace`: the farthest hop probed.',
   }),
   user: textFlag({
     name: 'user',
@@ -66,6 +68,7 @@ export const RUN_FLAGS = {
     group: 'Privileges and limits',
     defaultText: 'the user who ran sudo; nobody when run as root',
     describe: 'the user to become once the raw sockets are open; --user root keeps root',
+    details: 'the user to become once the raw sockets are open (see below); `--user root` keeps root.',
     read: lastText('a user name'),
   }),
 } as const;

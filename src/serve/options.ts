@@ -53,8 +53,7 @@ export const SERVE_FLAGS = {
     placeholder: 'CIDR|NAME',
     group: 'Exporter',
     repeatable: true,
-    defaultText: 'none: at least one is required',
-    describe: 'a CIDR (198.18.0.0/15), address or host name the exporter may probe; repeatable or comma-joined',
+    describe: 'a CIDR (198.18.0.0/15), address or host name the exporter may probe; repeatable or comma-joined, at least one required',
     details:
       'what may be probed: an IPv4 network (`198.18.0.0/15`), an address, or a host name. Repeatable or comma-joined. Without one, serve refuses to start (exit 2).',
     read: (values) => parseAllowList(allowEntries(values)),
@@ -81,10 +80,10 @@ export const SERVE_FLAGS = {
     describe: 'the longest one probe may take, in ms; then it is aborted and answered 504',
   }),
   echoCount: { ...RUN_FLAGS.echoCount, group: 'Per probe', describe: 'per probe: ICMP echo requests', details: undefined },
-  tries: { ...RUN_FLAGS.tries, group: 'Per probe', describe: 'per probe: SYNs per port at most' },
+  tries: { ...RUN_FLAGS.tries, group: 'Per probe', describe: 'per probe: SYNs per port at most', details: undefined },
   timeoutMs: { ...RUN_FLAGS.timeoutMs, group: 'Per probe', describe: 'per probe: longest wait for one reply, in ms', details: undefined },
   rate: { ...RUN_FLAGS.rate, group: 'Per probe', describe: 'per probe: packets per second at most', details: undefined },
-  maxHops: { ...RUN_FLAGS.maxHops, group: 'Per probe', describe: 'per probe with trace=1: the farthest hop probed' },
+  maxHops: { ...RUN_FLAGS.maxHops, group: 'Per probe', describe: 'per probe with trace=1: the farthest hop probed', details: undefined },
   user: {
     ...RUN_FLAGS.user,
     describe: 'the user to become once the raw sockets are open and the port is bound',
