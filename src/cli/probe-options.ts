@@ -97,7 +97,8 @@ export const PROBE_FLAGS = {
     name: 'yes',
     group: 'Privileges and limits',
     describe: `allow a run of more than ${MAX_PROBES_WITHOUT_YES} probes`,
-    details: `allow a run of more than ${MAX_PROBES_WITHOUT_YES.toLocaleString('en-US')} probes (refused otherwise, as a likely typo).`,
+    // Not toLocaleString: it loads ICU when the table is built, i.e. at every start (launcher to main 26.6 -> 7.0 ms, min of 25).
+    details: `allow a run of more than ${String(MAX_PROBES_WITHOUT_YES).replace(/\B(?=(\d{3})+$)/g, ',')} probes (refused otherwise, as a likely typo).`,
   }),
 } as const;
 
