@@ -122,7 +122,9 @@ export async function main(args: readonly string[], io: CommandIo): Promise<Exit
       await io.stdout(completionsFor(args.slice(1)).map((word) => `${word}\n`).join(''));
       return ExitCode.OK;
     }
-    if (args[0] === COMPLETION_COMMAND.command && args.length === 1) {
+    if (args[0] === COMPLETION_COMMAND.command) {
+      // Caught here, or yargs' default command would take the extra words (and `completion`) for hosts.
+      if (args.length > 1) throw new UsageError(`completion takes no arguments (got ${args.slice(1).join(' ')}): the shell is read from $SHELL`);
       await io.stdout(completionScript());
       return ExitCode.OK;
     }

@@ -25,6 +25,7 @@ if (assertLabAvailable(t)) {
       [['-6', 'localhost'], 'ttl-probe: Unknown argument: -6 (see ttl-probe --help)'],
       [['198.18.4.2', '-x'], 'ttl-probe: Unknown argument: x (see ttl-probe --help)'],
       [['serve', '--allow', '198.18.0.0/15', '-6'], 'ttl-probe: Unknown argument: -6 (see ttl-probe --help)'],
+      [['completion', 'fish'], 'ttl-probe: completion takes no arguments (got fish): the shell is read from $SHELL (see ttl-probe --help)'],
       [['198.18.4.2', '--timeout', '-5'], 'ttl-probe: --timeout must be between 1 and 60000, got -5 (see ttl-probe --help)'],
       [['198.18.4.2', '--timeout', 'soon'], 'ttl-probe: --timeout must be a number, got "soon" (see ttl-probe --help)'],
       [['198.18.4.2', '--trace=foo'], 'ttl-probe: --trace takes no value (got "foo") (see ttl-probe --help)'],
