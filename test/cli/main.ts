@@ -1,5 +1,8 @@
 // The CLI as a user meets it: exit codes and one-line messages, run as a real
 // process inside a loopback-only namespace so nothing can leave the machine.
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { createBareNamespace } from '../helpers/bare-namespace.js';
 import { assertLabAvailable, CLI } from '../helpers/lab-probe.js';
@@ -81,6 +84,23 @@ if (assertLabAvailable(t)) {
     const words = await cli(['--get-yargs-completions', 'ttl-probe', 'db1.example', '--format', 'n']);
     t.equal(words.code, 0, words.stderr);
     t.equal(words.stdout, 'ndjson\n');
+  });
+
+  t.test('completion in bash: the script installed, the words completed', async (t) => {
+    // ttl-probe on PATH, as an installed package puts it; the script calls it by name.
+    const bin = mkdtempSync(join(tmpdir(), 'ttl-probe-completion-'));
+    t.teardown(() => rmSync(bin, { recursive: true, force: true }));
+    writeFileSync(join(bin, 'ttl-probe'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`);
+    chmodSync(join(bin, 'ttl-probe'), 0o755);
+    const complete = (words: string[]) =>
+      ns.run('bash', [
+        '-c',
+        `export PATH=${JSON.stringify(bin)}:$PATH; source <(ttl-probe completion); COMP_WORDS=(${words.map((word) => JSON.stringify(word)).join(' ')}); COMP_CWORD=${words.length - 1}; _ttl-probe_yargs_completions; echo "\${COMPREPLY[*]}"`,
+      ], { timeoutMs: 30_000 });
+    const formats = await complete(['ttl-probe', 'db1.example', '--format', '']);
+    t.equal(formats.stdout, 'table json ndjson junit prometheus markdown\n', formats.stderr);
+    const serve = await complete(['ttl-probe', 'serve', '--m']);
+    t.equal(serve.stdout, '--max-concurrent --max-hops\n', serve.stderr);
   });
 
   t.test('without CAP_NET_RAW: one line with the fix, exit 3', async (t) => {
