@@ -81,7 +81,7 @@ export const ANALYZE_COMMAND: CommandShape = {
 export const COMPLETION_COMMAND = {
   command: 'completion',
   synopsis: 'completion',
-  describe: 'print a bash completion script (zsh when $SHELL is zsh): ttl-probe completion >> ~/.bashrc',
+  describe: 'print a bash completion script (zsh or fish when $SHELL is one): ttl-probe completion >> ~/.bashrc',
 } as const;
 
 /** `--help`'s examples, the man page's EXAMPLES: [command line, what it shows]. */

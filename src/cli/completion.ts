@@ -11,12 +11,12 @@ const SUBCOMMANDS: ReadonlyMap<string, FlagTable> = new Map([
 const COMMAND_NAMES = ['serve', 'analyze', COMPLETION_COMMAND.command];
 
 /**
- * What the shell may offer for the last word of `words` (the program name first, as the script
- * passes them): a flag's choices after that flag (`--format <TAB>`), the flags of the command
+ * What the shell may offer for the last word of `words` (the program name first, as the bash and
+ * zsh scripts pass them; yargs' fish script leaves it out): a flag's choices after that flag (`--format <TAB>`), the flags of the command
  * being typed after a `-`, the commands as the first word. Nothing when a value is expected.
  */
 export function completionsFor(words: readonly string[]): string[] {
-  const typed = words.slice(1);
+  const typed = /(^|\/)ttl-probe(\.js)?$/.test(words[0] ?? '') ? words.slice(1) : [...words];
   const current = typed[typed.length - 1] ?? '';
   const before = typed.slice(0, -1);
   const command = before.find((word) => SUBCOMMANDS.has(word));

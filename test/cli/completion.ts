@@ -13,4 +13,7 @@ t.test('the words the shell is offered', async (t) => {
   t.same(completionsFor(['ttl-probe', 'analyze', 'x.pcap', '--format', '']), ['table', 'json']);
   t.same(completionsFor(['ttl-probe', '--de']), ['--debug']);
   t.same(completionsFor(['ttl-probe', 'db1.example', '']), [], 'no command after a target');
+  t.same(completionsFor(['/usr/local/bin/ttl-probe', 'serve', '--l']), ['--listen'], 'the program by its path');
+  t.same(completionsFor(['serve', '--l']), ['--listen'], "fish's script leaves the program name out");
+  t.same(completionsFor(['--f']), ['--format', '--fail-on-change']);
 });
