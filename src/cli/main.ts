@@ -35,37 +35,48 @@ function isAnalyzeFormat(format: string): format is (typeof ANALYZE_FORMATS)[num
 
 const ARGUMENT_SHAPE = argumentShapeOf(ALL_FLAG_TABLES, ['help', 'h', 'version']);
 
+/**
+ * How the parser is built. `forHelp`: with what only --help shows (groups, examples, epilogue),
+ * left out of every other run to keep start-up short.
+ */
+interface ParserStyle {
+  /** The column help text wraps at. */
+  width: number;
+  forHelp: boolean;
+}
+
 /** A command's builder: its usage paragraph, positionals and flags, from its shape. */
-function builderOf(shape: CommandShape): (y: Argv) => Argv {
+function builderOf(shape: CommandShape, style: ParserStyle): (y: Argv) => Argv {
   return (y) => {
     if (shape.command !== PROBE_COMMAND.command) y.usage(`$0 ${shape.synopsis}${shape.about ? `\n\n${shape.about}` : ''}`);
     for (const positional of shape.positionals) {
       y.positional(positional.name, { type: 'string', describe: positional.describe, ...(shape === PROBE_COMMAND ? { array: true } : {}) });
     }
-    return declareFlags(y, shape.flags);
+    return declareFlags(y, shape.flags, { grouped: style.forHelp });
   };
 }
 
-/** `width`: the column help text wraps at. */
-function buildParser(width: number): Argv {
+function buildParser(style: ParserStyle): Argv {
   let parser = yargs()
     .scriptName('ttl-probe')
     .usage(`$0 ${PROBE_COMMAND.synopsis}\n\n${PROBE_COMMAND.about ?? ''}`)
-    .command(SERVE_COMMAND.command, SERVE_COMMAND.describe, builderOf(SERVE_COMMAND))
-    .command(ANALYZE_COMMAND.command, ANALYZE_COMMAND.describe, builderOf(ANALYZE_COMMAND))
-    .command(PROBE_COMMAND.command, PROBE_COMMAND.describe, builderOf(PROBE_COMMAND))
+    .command(SERVE_COMMAND.command, SERVE_COMMAND.describe, builderOf(SERVE_COMMAND, style))
+    .command(ANALYZE_COMMAND.command, ANALYZE_COMMAND.describe, builderOf(ANALYZE_COMMAND, style))
+    .command(PROBE_COMMAND.command, PROBE_COMMAND.describe, builderOf(PROBE_COMMAND, style))
     // Listed in --help; main() answers it (and the script's completion requests) before yargs parses.
     .command(COMPLETION_COMMAND.command, COMPLETION_COMMAND.describe);
-  parser = declareFlags(parser, GLOBAL_FLAGS);
-  for (const [command, meaning] of EXAMPLES) parser.example(command, meaning);
+  parser = declareFlags(parser, GLOBAL_FLAGS, { grouped: style.forHelp });
+  if (style.forHelp) {
+    for (const [command, meaning] of EXAMPLES) parser.example(command, meaning);
+    parser.epilogue(EPILOGUE);
+  }
   return parser
-    .epilogue(EPILOGUE)
     .strict()
     .strictOptions()
     .help()
     .alias('h', 'help')
     .version(VERSION)
-    .wrap(width)
+    .wrap(style.width)
     .exitProcess(false);
 }
 
@@ -89,7 +100,9 @@ type Parsed = { kind: 'output'; text: string } | { kind: 'args'; argv: Record<st
 
 function parseWith(args: readonly string[], width: number): Parsed {
   let parsed: Parsed | undefined;
-  buildParser(width).parse([...args], {}, (error, argv, output) => {
+  // A --help anywhere (a value that looks like one included) only adds the help's decorations.
+  const forHelp = args.some((arg) => arg === '--help' || arg === '-h');
+  buildParser({ width, forHelp }).parse([...args], {}, (error, argv, output) => {
     if (error) throw new UsageError(error.message.split('\n')[0] ?? 'invalid arguments');
     parsed = output ? { kind: 'output', text: output } : { kind: 'args', argv: argv as Record<string, unknown> };
   });
