@@ -5,7 +5,8 @@ import type { ScanSession } from '../scan/engine.js';
 import type { Transport } from '../transport/transport.js';
 import { concludeTrace, type TraceConclusion, type TraceOutcome } from './conclude.js';
 import { createIcmpBudget } from './icmp-budget.js';
-import { planTrace, type TracePlan, type TraceProbe } from './plan.js';
+import { planTrace, type TraceProbe } from './plan.js';
+import { firstRound, outcomeKey, retryRound, settledDrops, untracked, type TrackedOutcome } from './rounds.js';
 import { monotonicMs } from '../clock.js';
 import { isPortAnswer } from '../probe/module.js';
 
@@ -26,16 +27,6 @@ export interface TraceRun {
   sendErrors: number;
 }
 
-/** An outcome plus the bookkeeping of which attempts drew a time-exceeded. */
-interface Tracked extends TraceOutcome {
-  sentAt: number;
-  /** Attempt numbers (carried in the IP ID, which ICMP errors quote) that drew a time-exceeded. */
-  answeredAttempts: Set<number>;
-  sentAttempts: Set<number>;
-}
-
-const keyOf = (port: number, ttl: number): string => `${port}/${ttl}`;
-
 /** Waits `ms`, or less when the run is aborted (Ctrl-C must not wait for a router's refill or the pacing). */
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return sleep(ms, undefined, { signal }).catch(() => undefined);
@@ -46,28 +37,20 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * port probes (the scan's templates; tag = TTL, so each reply names its
  * probe while the flow stays the same), paced by the routers' ICMP
  * rate-limit model, then concludes path, responders and drop points. Its
- * transport listeners are removed when it ends.
- *
- * Rate limits cannot be assumed away (an earlier run may have drained a
- * router's bucket), so a silent port's "no time-exceeded at TTL t" only counts
- * as a drop when a canary proves router t was answering at that moment: the
- * path flow's probe at TTL t, sent right after the port's probes at t. A
- * router's tokens only go down within such a burst, so if the canary drew an
- * error, every earlier probe that reached the router would have too.
- * Undecided TTLs are re-sent in later rounds, after the router refills.
+ * transport listeners are removed when it ends. Undecided TTLs are re-sent in
+ * later rounds (rounds.ts: what each round sends, and the canary rule that
+ * proves a drop point), after the router refills.
  */
 export async function traceTarget(transport: Transport, session: ScanSession, target: TargetReport, options: TraceOptions): Promise<TraceRun> {
   const plan = planTrace(target, options.maxHops);
   const template = session.templates.get(target.address);
   if (!template || plan.probes.length === 0) return { conclusion: concludeTrace(target, plan, []), sendErrors: 0 };
 
-  const outcomes = new Map<string, Tracked>();
+  const outcomes = new Map<string, TrackedOutcome>();
   const tags = new Map<number, number[]>();
   for (const port of target.ports) tags.set(port.port, [0]);
   for (const probe of plan.probes) {
-    outcomes.set(keyOf(probe.port, probe.ttl), {
-      port: probe.port, ttl: probe.ttl, tries: 0, timeExceeded: null, reply: null, sentAt: 0, answeredAttempts: new Set(), sentAttempts: new Set(),
-    });
+    outcomes.set(outcomeKey(probe.port, probe.ttl), untracked(probe));
     tags.get(probe.port)?.push(probe.ttl);
   }
   const flow: ProbedFlow = { template, sentTags: (port) => tags.get(port) ?? null };
@@ -80,7 +63,7 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
   const stopPackets = transport.onPacket((packet, receivedAt) => {
     const event = classifyReply(packet, context);
     if ((event.type !== 'time-exceeded' && event.type !== 'answer') || event.tag === 0) return;
-    const outcome = outcomes.get(keyOf(event.subject, event.tag));
+    const outcome = outcomes.get(outcomeKey(event.subject, event.tag));
     if (!outcome) return;
     if (event.type === 'time-exceeded') {
       outcome.timeExceeded ??= { from: event.from, rttMs: receivedAt - outcome.sentAt };
@@ -96,7 +79,7 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
     const aborted = (): boolean => options.signal?.aborted === true;
     const send = (probe: TraceProbe, attempt: number): void => {
       const now = monotonicMs();
-      const outcome = outcomes.get(keyOf(probe.port, probe.ttl))!;
+      const outcome = outcomes.get(outcomeKey(probe.port, probe.ttl))!;
       outcome.tries++;
       outcome.sentAt = now;
       outcome.sentAttempts.add(attempt);
@@ -109,7 +92,7 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
     for (let attempt = 1; attempt <= options.tries && !aborted(); attempt++) {
       const batches = attempt === 1 ? firstRound(plan) : retryRound(plan, outcomes);
       if (batches.length === 0) break;
-      const sent: Tracked[] = [];
+      const sent: TrackedOutcome[] = [];
       for (const batch of batches) {
         // A batch expiring at one router goes out back to back once that router can answer all of it.
         const hop = batch[0]!.ttl;
@@ -123,7 +106,7 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
         if (aborted()) break;
         for (const probe of batch) {
           send(probe, attempt);
-          sent.push(outcomes.get(keyOf(probe.port, probe.ttl))!);
+          sent.push(outcomes.get(outcomeKey(probe.port, probe.ttl))!);
         }
         if (interval >= 1) await pause(interval * batch.length, options.signal);
         else if (sentCount % Math.max(1, Math.floor(1 / interval)) < batch.length) await pause(1, options.signal);
@@ -148,76 +131,4 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
     stopPackets();
     stopErrors();
   }
-}
-
-/** Probes of the first round in batches: per TTL the silent ports' probes, then the path probe as canary; then confirmations. */
-function firstRound(plan: TracePlan): TraceProbe[][] {
-  const batches: TraceProbe[][] = [];
-  for (let ttl = 1; ttl <= plan.lastRouterHop; ttl++) {
-    const atTtl = plan.probes.filter((probe) => probe.ttl === ttl && probe.purpose !== 'confirm');
-    // Path probe last: it is the canary for the drop probes before it.
-    atTtl.sort((a, b) => Number(a.purpose === 'path') - Number(b.purpose === 'path'));
-    if (atTtl.length > 0) batches.push(atTtl);
-  }
-  for (const probe of plan.probes) if (probe.purpose === 'confirm') batches.push([probe]);
-  return batches;
-}
-
-/** The farthest TTL at which each silent port's probes drew a time-exceeded (0: none). */
-function farthestTimeExceeded(plan: TracePlan, outcomes: Map<string, Tracked>): Map<number, number> {
-  const farthest = new Map<number, number>();
-  for (const probe of plan.probes) {
-    if (probe.purpose !== 'drop' && !(probe.purpose === 'path' && plan.dropPorts.includes(probe.port))) continue;
-    const outcome = outcomes.get(keyOf(probe.port, probe.ttl));
-    if (outcome?.timeExceeded) farthest.set(probe.port, Math.max(probe.ttl, farthest.get(probe.port) ?? 0));
-  }
-  return farthest;
-}
-
-/**
- * Silent ports whose drop point is proven: their probe at TTL m+1 went out in
- * an attempt whose canary at m+1 drew a time-exceeded, or m is the last router.
- */
-function settledDrops(plan: TracePlan, outcomes: Map<string, Tracked>): Set<number> {
-  const farthest = farthestTimeExceeded(plan, outcomes);
-  const settled = new Set<number>();
-  for (const port of plan.dropPorts) {
-    const m = farthest.get(port) ?? 0;
-    if (m >= plan.lastRouterHop) {
-      settled.add(port);
-      continue;
-    }
-    const next = outcomes.get(keyOf(port, m + 1));
-    const canary = port === plan.pathPort ? undefined : outcomes.get(keyOf(plan.pathPort, m + 1));
-    if (next && canary && [...next.sentAttempts].some((attempt) => canary.answeredAttempts.has(attempt) && canary.sentAttempts.has(attempt))) {
-      settled.add(port);
-    }
-  }
-  return settled;
-}
-
-/**
- * What is still undecided, in batches: path hops that never answered; for
- * each unsettled silent port its TTLs beyond the farthest time-exceeded, each
- * TTL's batch closed by a canary; confirmations none of which drew a reply.
- */
-function retryRound(plan: TracePlan, outcomes: Map<string, Tracked>): TraceProbe[][] {
-  const settled = settledDrops(plan, outcomes);
-  const farthest = farthestTimeExceeded(plan, outcomes);
-  const batches: TraceProbe[][] = [];
-  for (let ttl = 1; ttl <= plan.lastRouterHop; ttl++) {
-    const drops = plan.dropPorts
-      .filter((port) => port !== plan.pathPort && !settled.has(port) && ttl > (farthest.get(port) ?? 0))
-      .map((port): TraceProbe => ({ port, ttl, purpose: 'drop', needsIcmp: true }));
-    const pathUnanswered = outcomes.get(keyOf(plan.pathPort, ttl))?.timeExceeded === null;
-    if (drops.length === 0 && !pathUnanswered) continue;
-    batches.push([...drops, { port: plan.pathPort, ttl, purpose: 'path', needsIcmp: true }]);
-  }
-  const confirmPorts = new Set(plan.probes.filter((probe) => probe.purpose === 'confirm').map((probe) => probe.port));
-  for (const port of confirmPorts) {
-    const probes = plan.probes.filter((probe) => probe.purpose === 'confirm' && probe.port === port);
-    if (probes.some((probe) => outcomes.get(keyOf(probe.port, probe.ttl))?.reply)) continue;
-    for (const probe of probes) batches.push([probe]);
-  }
-  return batches;
 }
