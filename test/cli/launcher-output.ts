@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LinkType } from '../../src/model/capture.js';
-import { pcapFile, tcpPacket } from '../../src/capture/synthesize.js';
+import { pcapFile, tcpPacket } from '../helpers/synthesize.js';
 import { SYNC_PIPE_BYTES } from '../../src/cli/stdout.js';
 import { CLI } from '../helpers/lab-probe.js';
 
