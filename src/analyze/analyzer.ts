@@ -18,7 +18,7 @@ import {
   type Side,
 } from './flows.js';
 import { answeredSyn, Handshakes, quotedSyn, recordAnswer, SynSenders, type PortState } from './handshakes.js';
-import { addReset, isOddReset, MAX_LOOSE_RESETS, type LooseReset, type ObservedReset } from './resets.js';
+import { addReset, isOddReset, looseResetOf, MAX_LOOSE_RESETS, resetOf, type LooseReset } from './resets.js';
 import { assembleResult, type AnalysisResult } from './result.js';
 
 /**
@@ -170,29 +170,10 @@ export class CaptureAnalyzer {
     const flows = this.flows;
     const flowTtl = flows.commonTtl(index, side);
     if (!isOddReset(packet.ttl, flowTtl)) return;
-    const reset: ObservedReset = {
-      from: packet.source,
-      fromPort: packet.tcp!.sourcePort,
-      to: packet.destination,
-      toPort: packet.tcp!.destinationPort,
-      side: side === CLIENT ? 'client' : 'server',
-      ttl: packet.ttl,
-      flowTtl,
-      timestampMs: packet.timestampMs,
-    };
+    const reset = resetOf(packet, side === CLIENT, flowTtl);
     const port = flows.tag[index];
-    if (port) {
-      addReset(port.target.resets, port.port, reset);
-    } else if (this.looseResets.length < MAX_LOOSE_RESETS) {
-      const fromClient = side === CLIENT;
-      this.looseResets.push({
-        reset,
-        a: fromClient ? packet.source : packet.destination,
-        aPort: flows.clientPort[index]!,
-        b: fromClient ? packet.destination : packet.source,
-        bPort: flows.serverPort[index]!,
-      });
-    }
+    if (port) addReset(port.target.resets, port.port, reset);
+    else if (this.looseResets.length < MAX_LOOSE_RESETS) this.looseResets.push(looseResetOf(reset, side === CLIENT, flows.clientPort[index]!, flows.serverPort[index]!));
   }
 
   private addIcmp(packet: DecodedPacket): void {

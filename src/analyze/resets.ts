@@ -1,3 +1,4 @@
+import type { DecodedPacket } from '../capture/decoded.js';
 import { MAX_LISTED_RESETS } from '../model/analysis.js';
 import { distanceOf } from '../infer/ttl.js';
 
@@ -42,6 +43,34 @@ export const MAX_LOOSE_RESETS = MAX_LISTED_RESETS * 10;
 /** Whether a reset's TTL puts it at another distance than the rest of its side of the connection (`flowTtl` -1: nothing to compare). */
 export function isOddReset(resetTtl: number, flowTtl: number): boolean {
   return flowTtl >= 0 && distanceOf(resetTtl) !== distanceOf(flowTtl);
+}
+
+/** The reset a RST packet is, sent by the connection's `side` whose other packets carry `flowTtl`. */
+export function resetOf(packet: DecodedPacket, fromClient: boolean, flowTtl: number): ObservedReset {
+  return {
+    from: packet.source,
+    fromPort: packet.tcp!.sourcePort,
+    to: packet.destination,
+    toPort: packet.tcp!.destinationPort,
+    side: fromClient ? 'client' : 'server',
+    ttl: packet.ttl,
+    flowTtl,
+    timestampMs: packet.timestampMs,
+  };
+}
+
+/**
+ * A reset of a connection seen without its SYN, with its endpoints in the
+ * connection's order (its first sender first), for serverEndpoint to decide.
+ */
+export function looseResetOf(reset: ObservedReset, fromClient: boolean, clientPort: number, serverPort: number): LooseReset {
+  return {
+    reset,
+    a: fromClient ? reset.from : reset.to,
+    aPort: clientPort,
+    b: fromClient ? reset.to : reset.from,
+    bPort: serverPort,
+  };
 }
 
 export function addReset(map: Map<number, PortResets>, port: number, reset: ObservedReset): void {

@@ -34,10 +34,10 @@ export function expositionAnswer(body: string): Answer {
 }
 
 /** Every answer's headers: the defaults, then the answer's own. */
-export function headersOf(answer: Answer, body: string): Record<string, string> {
+export function headersOf(answer: Answer): Record<string, string> {
   return {
     'Content-Type': TEXT_CONTENT_TYPE,
-    'Content-Length': String(Buffer.byteLength(body)),
+    'Content-Length': String(Buffer.byteLength(answer.body ?? '')),
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
     ...answer.headers,

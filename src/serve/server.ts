@@ -108,7 +108,7 @@ export function createExporter(config: ExporterConfig): Exporter {
   const send = (res: ServerResponse, path: string, answer: Answer): void => {
     metrics.countRequest(path, answer.code);
     if (answer.body === null || res.destroyed || res.writableEnded) return;
-    res.writeHead(answer.code, headersOf(answer, answer.body));
+    res.writeHead(answer.code, headersOf(answer));
     res.end(answer.body);
   };
 

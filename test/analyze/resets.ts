@@ -1,5 +1,5 @@
 import t from 'tap';
-import { addReset, isOddReset, serverEndpoint, type LooseReset, type ObservedReset, type PortResets } from '../../src/analyze/resets.js';
+import { addReset, isOddReset, looseResetOf, resetOf, serverEndpoint, type LooseReset, type ObservedReset, type PortResets } from '../../src/analyze/resets.js';
 import { MAX_LISTED_RESETS } from '../../src/model/analysis.js';
 
 const reset: ObservedReset = { from: '198.18.4.2', fromPort: 22, to: '198.18.1.1', toPort: 50000, side: 'server', ttl: 63, flowTtl: 61, timestampMs: 1 };
@@ -30,4 +30,25 @@ t.test('the server of a connection seen without its SYN', async (t) => {
   t.equal(serverEndpoint(loose, neither, { target: false, client: true }), 'a', 'not the client, even on the high port');
   t.equal(serverEndpoint(loose, neither, neither), 'b', 'nothing known: the lower port');
   t.equal(serverEndpoint({ ...loose, aPort: 22, bPort: 22 }, neither, neither), 'a', 'equal ports: the first sender');
+});
+
+t.test('a reset from a packet, and the endpoints of a connection seen without its SYN', async (t) => {
+  const packet = {
+    timestampMs: 5,
+    source: '198.18.4.2',
+    destination: '198.18.1.1',
+    sourceValue: 0,
+    destinationValue: 0,
+    ttl: 63,
+    protocol: 6,
+    laterFragment: false,
+    tcp: { sourcePort: 22, destinationPort: 50000, sequence: 0, acknowledgment: 0, flags: 0x04 },
+    icmp: null,
+  };
+  const fromServer = resetOf(packet, false, 61);
+  t.same(fromServer, { from: '198.18.4.2', fromPort: 22, to: '198.18.1.1', toPort: 50000, side: 'server', ttl: 63, flowTtl: 61, timestampMs: 5 });
+  t.same(looseResetOf(fromServer, false, 50000, 22), { reset: fromServer, a: '198.18.1.1', aPort: 50000, b: '198.18.4.2', bPort: 22 }, "the connection's first sender first");
+  const fromClient = resetOf(packet, true, 61);
+  t.equal(fromClient.side, 'client');
+  t.same(looseResetOf(fromClient, true, 22, 50000), { reset: fromClient, a: '198.18.4.2', aPort: 22, b: '198.18.1.1', bPort: 50000 });
 });
