@@ -24,6 +24,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { installHint } from './tools.js';
 
 export interface NodeSpec {
   /** sysctl net.ipv4.ip_default_ttl in that namespace (e.g. 128 Windows-like, 255 network gear) */
@@ -483,7 +484,7 @@ export async function buildChain(spec: ChainSpec): Promise<Lab> {
   const n = spec.routers.length;
   const nodes: NodeSpec[] = [spec.client ?? {}, ...spec.routers, spec.server];
   if (nodes.some((node) => (node.iptables ?? []).length > 0) && !hasCommand(IPTABLES, ['--version'])) {
-    throw new Error('lab: this topology needs iptables, which is not installed (apt-get install -y iptables)');
+    throw new Error(`lab: this topology needs iptables, which is not installed (${installHint(['iptables'])}; \`sudo npm run demo\` and \`sudo npm test\` install it themselves)`);
   }
 
   const prefix = makePrefix();
