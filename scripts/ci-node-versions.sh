@@ -30,7 +30,10 @@ fi
 
 work=$(mktemp -d /tmp/ttl-probe-node-versions-XXXXXX)
 trap 'rm -rf "$work"' EXIT
+# Readable by all, as a checkout is: some tests run the CLI as nobody, which reads node_modules.
+chmod 755 "$work"
 
+failed=()
 for major in "${majors[@]}"; do
   started=$SECONDS
   echo "ci-node-versions: Node.js $major" >&2
@@ -45,17 +48,30 @@ for major in "${majors[@]}"; do
   cp -a "$root/node_modules/." "$copy/node_modules/"
   [ ! -L "$copy/node_modules" ] || { echo "ci-node-versions: $copy/node_modules is a symlink" >&2; exit 1; }
 
-  (
-    cd "$copy"
-    export PATH="$nodedir/bin:$PATH"
+  # Each step chained with &&: errexit does not apply inside a subshell tested by `if`.
+  if (
+    cd "$copy" &&
+    export PATH="$nodedir/bin:$PATH" &&
     # node-gyp (raw-socket here, and in test/e2e/package.ts's global install) builds against this Node's headers.
-    export npm_config_nodedir="$nodedir"
-    echo "ci-node-versions: $(node --version): raw-socket rebuilt, the tree built, ${#tests[@]} test files (0: all)" >&2
-    npm rebuild raw-socket --no-audit --no-fund --loglevel=error >/dev/null
-    node -e 'require("raw-socket"); process.stdout.write("raw-socket loads in node " + process.version + "\n")'
-    npm run build --silent
-    node dist/scripts/test-setup.js
-    npx tap "${tests[@]}"
-  )
-  echo "ci-node-versions: Node.js $major passed in $((SECONDS - started)) s" >&2
+    export npm_config_nodedir="$nodedir" &&
+    echo "ci-node-versions: $(node --version): raw-socket rebuilt, the tree built, ${#tests[@]} test files (0: all)" >&2 &&
+    # ttl-probe's postinstall: node-gyp rebuild of the bundled raw-socket, against nan 2.30 (see package.json).
+    npm run postinstall --silent >/dev/null &&
+    node -e 'require("raw-socket"); process.stdout.write("raw-socket loads in node " + process.version + "\n")' &&
+    npm run build --silent &&
+    node dist/scripts/test-setup.js &&
+    # A longer per-file limit than package.json's 300 s: under tap's TypeScript loader (ts-node, in the
+    # loader thread) Node 24 runs the exhaustive capture-truncation tests several times slower than
+    # Node 20 does, while the product's own code (dist/) runs them about as fast.
+    npx tap --timeout 900 "${tests[@]}"
+  ); then
+    echo "ci-node-versions: Node.js $major passed in $((SECONDS - started)) s" >&2
+  else
+    echo "ci-node-versions: Node.js $major FAILED after $((SECONDS - started)) s" >&2
+    failed+=("$major")
+  fi
 done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "ci-node-versions: failed on Node.js ${failed[*]}" >&2
+  exit 1
+fi

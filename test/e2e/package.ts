@@ -1,11 +1,12 @@
 // The npm package as a user installs it: `npm pack`, then the README's global-install line into a
-// temporary prefix (raw-socket built by node-gyp; the registry is reached for the dependencies), then
-// the installed `ttl-probe` run: --version in a loopback-only namespace, a probe of the article's lab
-// from its client namespace. Packs what `npm test` just built (--ignore-scripts: packing here must
-// not rebuild dist/ under the tests running beside this one).
+// temporary prefix (the bundled raw-socket built by ttl-probe's postinstall with node-gyp; the registry
+// is reached for the other dependencies), then the installed `ttl-probe` run: --version in a
+// loopback-only namespace, a probe of the article's lab from its client namespace. Packs what
+// `npm test` just built (--ignore-scripts: packing here must not rebuild dist/ under the tests
+// running beside this one).
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,11 +18,17 @@ import { assertLabAvailable, assertVerdicts, withLab } from '../helpers/lab-prob
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The README's install line (npm 11's script policy: raw-socket's node-gyp build approved by name). */
-const GLOBAL_INSTALL = ['install', '-g', '--allow-scripts=raw-socket'];
+/**
+ * The README's install line, run in the tarball's folder: npm 11's script policy approves a tarball's
+ * scripts (ttl-probe's postinstall, which builds the addon) by its absolute path, a registry package by name.
+ */
+const globalInstall = (directory: string, tarball: string): string[] => ['install', '-g', `--allow-scripts=${join(directory, tarball)}`, `./${tarball}`];
 
-/** What the tarball may hold: the launcher, the bundle and its code cache, the JSON Schemas, the docs. */
-const SHIPPED = [/^package\.json$/, /^README\.md$/, /^SECURITY\.md$/, /^LICENSE$/, /^bin\/(ttl-probe\.js|package\.json)$/, /^dist\/ttl-probe\.cjs$/, /^dist\/ttl-probe-v8-[^/]+\.cache$/, /^schema\/[a-z0-9-]+\.schema\.json$/];
+/**
+ * What the tarball may hold: the launcher, the bundle and its code cache, the JSON Schemas, the docs,
+ * and the bundled raw-socket with the nan that compiles on Node.js 24 (raw-socket 1.8.1 pins nan 2.19).
+ */
+const SHIPPED = [/^node_modules\/(raw-socket|nan)\//, /^package\.json$/, /^README\.md$/, /^SECURITY\.md$/, /^LICENSE$/, /^bin\/(ttl-probe\.js|package\.json)$/, /^dist\/ttl-probe\.cjs$/, /^dist\/ttl-probe-v8-[^/]+\.cache$/, /^schema\/[a-z0-9-]+\.schema\.json$/];
 
 /** npm, without tap's loader hooks (NODE_OPTIONS), which would follow it into every process it starts. */
 function npm(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -49,23 +56,36 @@ if (assertLabAvailable(t)) {
     t.equal(pack.code, 0, pack.stderr);
     const [packed] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
     const files = packed!.files.map((file) => file.path).sort();
-    t.same(files.filter((file) => !SHIPPED.some((allowed) => allowed.test(file))), [], `only what a user needs (${files.join(', ')})`);
+    t.same(files.filter((file) => !SHIPPED.some((allowed) => allowed.test(file))), [], `only what a user needs (${files.filter((file) => !file.startsWith('node_modules/')).join(', ')}, and the bundled raw-socket and nan)`);
     // The code cache of the Node.js that built it (others record their own where they may write).
     for (const needed of ['bin/ttl-probe.js', 'bin/package.json', 'dist/ttl-probe.cjs', `dist/ttl-probe-v8-${process.versions.v8}.cache`]) t.ok(files.includes(needed), `ships ${needed}`);
-    const tarball = join(directory, packed!.filename);
+    for (const bundled of ['node_modules/raw-socket/binding.gyp', 'node_modules/raw-socket/src/raw.cc', 'node_modules/nan/nan.h']) t.ok(files.includes(bundled), `bundles ${bundled}`);
+    const tarball = packed!.filename;
 
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
-    t.same(['preinstall', 'install', 'postinstall'].filter((name) => name in manifest.scripts), [], 'no install-time script of its own (a user has no devDependencies)');
-    t.same(Object.keys(manifest.dependencies).sort(), ['cli-progress', 'p-limit', 'raw-socket', 'yaml', 'yargs'], 'what the bundle loads at run time');
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+      dependencies: Record<string, string>;
+      bundleDependencies: string[];
+    };
+    t.same(
+      ['preinstall', 'install', 'postinstall'].map((name) => manifest.scripts[name]),
+      [undefined, undefined, 'node-gyp rebuild --directory node_modules/raw-socket'],
+      'one install-time script: it builds the bundled addon (a user has no devDependencies)',
+    );
+    t.same(Object.keys(manifest.dependencies).sort(), ['cli-progress', 'nan', 'p-limit', 'raw-socket', 'yaml', 'yargs'], 'what the bundle loads at run time, and nan for the addon');
+    t.same(manifest.bundleDependencies, ['raw-socket', 'nan']);
 
     const prefix = join(directory, 'prefix');
     // npm 11.19's strict mode wants the global folder to exist before it inspects it.
     mkdirSync(join(prefix, 'lib', 'node_modules'), { recursive: true });
-    const install = await npm([...GLOBAL_INSTALL, '--prefix', prefix, tarball], directory);
+    const installStarted = Date.now();
+    const install = await npm([...globalInstall(directory, tarball), '--prefix', prefix], directory);
     t.equal(install.code, 0, `${install.stdout}${install.stderr}`);
-    t.notMatch(install.stderr, /raw-socket@[^\s]+ \(install:/, 'raw-socket is not listed as an unapproved install script');
+    t.notMatch(install.stderr, /not yet covered by allowScripts/, 'every install script approved (no warning)');
     const installed = join(prefix, 'lib', 'node_modules', 'ttl-probe');
-    t.ok(existsSync(join(installed, 'node_modules', 'raw-socket', 'build', 'Release', 'raw.node')), "raw-socket's addon was built");
+    const addon = join(installed, 'node_modules', 'raw-socket', 'build', 'Release', 'raw.node');
+    // Built here and now for this Node.js (the tarball also carries the packer's build).
+    t.ok((statSync(addon, { throwIfNoEntry: false })?.mtimeMs ?? 0) >= installStarted - 1000, "raw-socket's addon was built at install");
     const bin = join(prefix, 'bin', 'ttl-probe');
 
     const bare = createBareNamespace();
