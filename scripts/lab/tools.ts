@@ -52,7 +52,7 @@ export const DEMO_TOOLS: readonly Tool[] = ['ip', 'sysctl', 'iptables'];
 
 /**
  * What `npm test` runs (test/ and the lab code it uses; test/scripts/tools.ts checks this list
- * against the sources): the lab, its firewalls, the capture recorder (tcpdump, editcap, mergecap),
+ * against the sources): the lab, its firewalls (IPv4 and IPv6), the capture recorder (tcpdump, editcap, mergecap),
  * the flood (hping3), the consumers of the output formats (promtool, prometheus, xmllint), the
  * privilege tests (setpriv), the terminal of the progress test (script), the pipe test (python3).
  */
@@ -60,6 +60,7 @@ export const TEST_TOOLS: readonly Tool[] = [
   'ip',
   'sysctl',
   'iptables',
+  'ip6tables',
   'tcpdump',
   'editcap',
   'mergecap',

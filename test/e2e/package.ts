@@ -25,10 +25,11 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const globalInstall = (directory: string, tarball: string): string[] => ['install', '-g', `--allow-scripts=${join(directory, tarball)}`, `./${tarball}`];
 
 /**
- * What the tarball may hold: the launcher, the bundle and its code cache, the JSON Schemas, the docs,
- * and the bundled raw-socket with the nan that compiles on Node.js 24 (raw-socket 1.8.1 pins nan 2.19).
+ * What the tarball may hold: the launcher, the bundle and its code cache, the source of ttl-probe's own
+ * addon (IPv6, built on install), the JSON Schemas, the docs, and the bundled raw-socket with the nan
+ * that compiles on Node.js 24 (raw-socket 1.8.1 pins nan 2.19).
  */
-const SHIPPED = [/^node_modules\/(raw-socket|nan)\//, /^package\.json$/, /^README\.md$/, /^SECURITY\.md$/, /^LICENSE$/, /^bin\/(ttl-probe\.js|package\.json)$/, /^dist\/ttl-probe\.cjs$/, /^dist\/ttl-probe-v8-[^/]+\.cache$/, /^schema\/[a-z0-9-]+\.schema\.json$/];
+const SHIPPED = [/^node_modules\/(raw-socket|nan)\//, /^binding\.gyp$/, /^native\/[a-z0-9_-]+\.cc$/, /^package\.json$/, /^README\.md$/, /^SECURITY\.md$/, /^LICENSE$/, /^bin\/(ttl-probe\.js|package\.json)$/, /^dist\/ttl-probe\.cjs$/, /^dist\/ttl-probe-v8-[^/]+\.cache$/, /^schema\/[a-z0-9-]+\.schema\.json$/];
 
 /** npm, without tap's loader hooks (NODE_OPTIONS), which would follow it into every process it starts. */
 function npm(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -58,7 +59,9 @@ if (assertLabAvailable(t)) {
     const files = packed!.files.map((file) => file.path).sort();
     t.same(files.filter((file) => !SHIPPED.some((allowed) => allowed.test(file))), [], `only what a user needs (${files.filter((file) => !file.startsWith('node_modules/')).join(', ')}, and the bundled raw-socket and nan)`);
     // The code cache of the Node.js that built it (others record their own where they may write).
-    for (const needed of ['bin/ttl-probe.js', 'bin/package.json', 'dist/ttl-probe.cjs', `dist/ttl-probe-v8-${process.versions.v8}.cache`]) t.ok(files.includes(needed), `ships ${needed}`);
+    for (const needed of ['bin/ttl-probe.js', 'bin/package.json', 'dist/ttl-probe.cjs', `dist/ttl-probe-v8-${process.versions.v8}.cache`, 'binding.gyp', 'native/raw6.cc']) {
+      t.ok(files.includes(needed), `ships ${needed}`);
+    }
     for (const bundled of ['node_modules/raw-socket/binding.gyp', 'node_modules/raw-socket/src/raw.cc', 'node_modules/nan/nan.h']) t.ok(files.includes(bundled), `bundles ${bundled}`);
     const tarball = packed!.filename;
 
@@ -70,9 +73,9 @@ if (assertLabAvailable(t)) {
     t.same(
       ['preinstall', 'install', 'postinstall'].map((name) => manifest.scripts[name]),
       [undefined, undefined, 'node-gyp rebuild --directory node_modules/raw-socket'],
-      'one install-time script: it builds the bundled addon (a user has no devDependencies)',
+      'one install-time script of its own, building the bundled raw-socket (npm builds binding.gyp by itself; neither needs a devDependency)',
     );
-    t.same(Object.keys(manifest.dependencies).sort(), ['cli-progress', 'nan', 'p-limit', 'raw-socket', 'yaml', 'yargs'], 'what the bundle loads at run time, and nan for the addon');
+    t.same(Object.keys(manifest.dependencies).sort(), ['cli-progress', 'nan', 'node-addon-api', 'p-limit', 'raw-socket', 'yaml', 'yargs'], 'what the bundle loads at run time, and what the two addons build against');
     t.same(manifest.bundleDependencies, ['raw-socket', 'nan']);
 
     const prefix = join(directory, 'prefix');
@@ -86,6 +89,7 @@ if (assertLabAvailable(t)) {
     const addon = join(installed, 'node_modules', 'raw-socket', 'build', 'Release', 'raw.node');
     // Built here and now for this Node.js (the tarball also carries the packer's build).
     t.ok((statSync(addon, { throwIfNoEntry: false })?.mtimeMs ?? 0) >= installStarted - 1000, "raw-socket's addon was built at install");
+    t.ok(statSync(join(installed, 'build', 'Release', 'ttl_probe_raw6.node'), { throwIfNoEntry: false })?.isFile(), "ttl-probe's own addon (IPv6) was built at install");
     const bin = join(prefix, 'bin', 'ttl-probe');
 
     const bare = createBareNamespace();

@@ -206,7 +206,7 @@ t.test('TEST_TOOLS names every tool the tests (and the lab code they use) run', 
     const text = readFileSync(file, 'utf8');
     for (const tool of Object.keys(TOOLS)) {
       // A tool given as the command of a spawn/exec helper, or looked up with `command -v`.
-      const call = new RegExp(`(?:spawn|spawnSync|execFile|execFileSync|execFileAsync|exec|execInClient|spawnInClient|runTool)\\((?:[^,()'"]*,\\s*)?['"]${tool}['"]|command -v ${tool}\\b`);
+      const call = new RegExp(`(?:spawn|spawnSync|execFile|execFileSync|execFileAsync|exec|execInClient|spawnInClient|runTool|start)\\((?:[^,()'"]*,\\s*)?['"]${tool}['"]|command -v ${tool}\\b`);
       if (call.test(text) && !used.has(tool)) used.set(tool, relative(root, file));
     }
   }
