@@ -4,11 +4,14 @@
  * acknowledgment for probed ports, a spoofed RST for a port that was not
  * probed, and ICMP unreachables quoting a SYN with the wrong sequence number.
  *
- *   node dist/scripts/lab/inject-hostile.js CLIENT SOURCE_PORT FROM PORTS DURATION_MS
+ *   node dist/scripts/lab/inject-hostile.js CLIENT SOURCE_PORT FROM PORTS DURATION_MS [READY_FILE]
  *
- * Prints the number of packets sent. Run only inside a lab namespace.
+ * Prints the number of packets sent. READY_FILE, when given, is created once the first packets are
+ * out (so a test starts its probe during the injection however long this took to start). Run only
+ * inside a lab namespace.
  */
 import { randomInt } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { internetChecksum } from '../../src/packet/checksum.js';
 import { ipv4PseudoHeaderSum, IpProtocol, writeIPv4Header } from '../../src/packet/ipv4.js';
@@ -33,7 +36,7 @@ function unreachableQuotingWrongSyn(from: string, client: string, clientPort: nu
   return packet;
 }
 
-const [client, sourcePortText, from, portsText, durationText] = process.argv.slice(2);
+const [client, sourcePortText, from, portsText, durationText, readyFile] = process.argv.slice(2);
 if (!client || !sourcePortText || !from || !portsText || !durationText) {
   process.stderr.write('usage: inject-hostile CLIENT SOURCE_PORT FROM PORTS DURATION_MS\n');
   process.exit(2);
@@ -50,6 +53,7 @@ for (let i = 0; Date.now() < until; i++) {
   transport.send(tcp(from, client, 60000, sourcePort, TcpFlag.RST | TcpFlag.ACK, 63), client);
   transport.send(unreachableQuotingWrongSyn(from, client, sourcePort, port), client);
   sent += 4;
+  if (i === 0 && readyFile) writeFileSync(readyFile, 'sending\n');
   await sleep(1);
 }
 transport.close();

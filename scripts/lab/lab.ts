@@ -34,6 +34,7 @@ import {
 import { startListener } from './listeners.js';
 import { helperEnv, IP, IPTABLES, run, runOk, WITHOUT_NODE_OPTIONS, type ExecOptions, type ExecResult } from './run.js';
 import { register, teardownEntry, unregister, type LiveEntry } from './teardown.js';
+import { installHint } from './tools.js';
 
 export { LAB_SUPERNET, MAX_ROUTERS, type ChainSpec, type NodeSpec } from './chain.js';
 export type { ExecOptions, ExecResult } from './run.js';
@@ -244,7 +245,7 @@ export async function buildChain(spec: ChainSpec): Promise<Lab> {
   const n = spec.routers.length;
   const nodes = chainNodes(spec);
   if (needsIptables(spec) && !hasCommand(IPTABLES, ['--version'])) {
-    throw new Error('lab: this topology needs iptables, which is not installed (apt-get install -y iptables)');
+    throw new Error(`lab: this topology needs iptables, which is not installed (${installHint(['iptables'])}; \`sudo npm run demo\` and \`sudo npm test\` install it themselves)`);
   }
 
   const prefix = makePrefix();

@@ -13,7 +13,18 @@ if (assertLabAvailable(t)) {
       child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Interrupt once the server has seen a couple of hundred of the run's SYNs (at --rate 500 about 0.4 s
+      // of sending, the whole run would take over two minutes), however long start-up took here.
+      const segments = async (): Promise<number> => {
+        const stats = await lab.exec(lab.server.ns, 'cat', ['/proc/net/snmp']);
+        const lines = stats.stdout.split('\n').filter((line) => line.startsWith('Tcp:'));
+        const names = lines[0]!.split(/\s+/);
+        return Number(lines[1]!.split(/\s+/)[names.indexOf('InSegs')]);
+      };
+      const before = await segments();
+      for (const deadline = Date.now() + 30_000; (await segments()) - before < 200 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       child.kill('SIGINT');
       const code = await exited;
       t.equal(code, 130, stderr);

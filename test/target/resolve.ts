@@ -25,5 +25,5 @@ t.test('names go through the resolver; first IPv4 answer wins', async (t) => {
 t.test('a resolver that never answers cannot hang the run', async (t) => {
   const started = Date.now();
   await t.rejects(resolveTarget('slow.example', { resolver: () => new Promise(() => {}), timeoutMs: 200 }), new UsageError('resolving host name "slow.example" timed out'));
-  t.ok(Date.now() - started < 2000, 'gave up after the timeout');
+  t.ok(Date.now() - started < 10_000, `gave up after the 200 ms timeout (${Date.now() - started} ms)`);
 });
