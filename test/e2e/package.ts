@@ -29,7 +29,7 @@ const globalInstall = (directory: string, tarball: string): string[] => ['instal
  * addon (IPv6, built on install), the JSON Schemas, the docs, and the bundled raw-socket with the nan
  * that compiles on Node.js 24 (raw-socket 1.8.1 pins nan 2.19).
  */
-const SHIPPED = [/^node_modules\/(raw-socket|nan)\//, /^binding\.gyp$/, /^native\/[a-z0-9_-]+\.cc$/, /^package\.json$/, /^README\.md$/, /^SECURITY\.md$/, /^LICENSE$/, /^bin\/(ttl-probe\.js|package\.json)$/, /^dist\/ttl-probe\.cjs$/, /^dist\/ttl-probe-v8-[^/]+\.cache$/, /^schema\/[a-z0-9-]+\.schema\.json$/];
+const SHIPPED = [/^node_modules\/(raw-socket|nan)\//, /^binding\.gyp$/, /^native\/[a-z0-9_-]+\.cc$/, /^package\.json$/, /^README\.md$/, /^SECURITY\.md$/, /^LICENSE$/, /^bin\/(ttl-probe\.js|package\.json)$/, /^dist\/ttl-probe\.cjs$/, /^dist\/ttl-probe-v8-[^/]+\.cache$/, /^schema\/[a-z0-9-]+\.schema\.json$/, /^man\/ttl-probe\.1$/];
 
 /** npm, without tap's loader hooks (NODE_OPTIONS), which would follow it into every process it starts. */
 function npm(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
