@@ -43,6 +43,7 @@ export const TOOLS = {
   python3: { why: 'node-gyp and a non-blocking pipe reader', packages: { apt: 'python3', dnf: 'python3', apk: 'python3' } },
   socat: { why: 'listeners in the lab', packages: { apt: 'socat', dnf: 'socat', apk: 'socat' } },
   nmap: { why: "the benchmark's reference, nmap -sS", packages: { apt: 'nmap', dnf: 'nmap', apk: 'nmap' } },
+  groff: { why: 'renders the man page', packages: { apt: 'groff-base', dnf: 'groff-base', apk: 'groff' } },
 } as const satisfies Record<string, ToolInfo>;
 
 export type Tool = keyof typeof TOOLS;
@@ -54,7 +55,8 @@ export const DEMO_TOOLS: readonly Tool[] = ['ip', 'sysctl', 'iptables'];
  * What `npm test` runs (test/ and the lab code it uses; test/scripts/tools.ts checks this list
  * against the sources): the lab, its firewalls (IPv4 and IPv6), the capture recorder (tcpdump, editcap, mergecap),
  * the flood (hping3), the consumers of the output formats (promtool, prometheus, xmllint), the
- * privilege tests (setpriv), the terminal of the progress test (script), the pipe test (python3).
+ * privilege tests (setpriv), the terminal of the progress test (script), the pipe test (python3),
+ * the man page's test (groff).
  */
 export const TEST_TOOLS: readonly Tool[] = [
   'ip',
@@ -71,6 +73,7 @@ export const TEST_TOOLS: readonly Tool[] = [
   'setpriv',
   'script',
   'python3',
+  'groff',
 ];
 
 /** Environment variable that forbids installing: the scripts then stop with the command instead. */
