@@ -1,4 +1,4 @@
-import { ANSWERED_BY, INITIAL_TTLS, PORT_STATES, REFERENCE_SOURCES, REPLY_KINDS } from './report.js';
+import { ADDRESS_FAMILIES, ANSWERED_BY, INITIAL_TTLS, PORT_STATES, REFERENCE_SOURCES, REPLY_KINDS } from './report.js';
 
 /**
  * The published JSON Schemas of `--json` and `--format ndjson`
@@ -135,6 +135,7 @@ export const REPORT_JSON_SCHEMA = {
       "required": [
         "target",
         "address",
+        "family",
         "echo",
         "reference",
         "ports",
@@ -151,6 +152,10 @@ export const REPORT_JSON_SCHEMA = {
           "type": "string",
           "pattern": ADDRESS_PATTERN,
           "description": "The address probed: IPv4 (dotted quad) or IPv6 (RFC 5952 text)."
+        },
+        "family": {
+          "enum": ADDRESS_FAMILIES,
+          "description": "The address family probed: 4 (IPv4) or 6 (IPv6)."
         },
         "echo": {
           "$ref": "#/$defs/echo"

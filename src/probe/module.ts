@@ -51,6 +51,8 @@ export const UNRELATED: ProbeMatch = { status: 'unrelated' };
 export interface ProbeTemplate {
   readonly module: ProbeModule;
   readonly flow: ProbeFlow;
+  /** The IP protocol (IPv6 next header) of this flow's probes and direct replies: the module's, or its family's counterpart (ICMPv6 for an echo over IPv6). */
+  readonly protocol: number;
   /**
    * A new packet (network header included) for one probe. `subject` is what
    * the probe asks about (a TCP destination port, an echo sequence number);
@@ -74,8 +76,8 @@ export interface ProbeTemplate {
 export interface ProbeModule {
   /** Stable name (options, diagnostics). */
   readonly name: string;
-  /** The IP protocol (IPv6 next header) of its probes and of the replies it validates. */
+  /** The IP protocol of its IPv4 probes and of the replies it validates (a template's `protocol` gives the flow's own). */
   readonly protocol: number;
-  /** Prepares the constant part of a flow's probes once. Throws TypeError for a flow it cannot send (a programmer error). */
+  /** Prepares the constant part of a flow's probes once, for either family. Throws TypeError for a flow it cannot send (a programmer error). */
   prepare(flow: ProbeFlow, key: CookieKey): ProbeTemplate;
 }

@@ -1,10 +1,10 @@
 import { addressWords } from '../packet/address.js';
 import { finishChecksum, onesComplementSum } from '../packet/checksum.js';
-import { IpProtocol, writeIPv4Header } from '../packet/ipv4.js';
-import type { NetworkHeader } from '../packet/network.js';
-import { pseudoHeaderSum } from '../packet/network.js';
+import { IpProtocol } from '../packet/ipv4.js';
+import { networkHeaderTemplate, pseudoHeaderSum, type NetworkHeader, type NetworkHeaderTemplate } from '../packet/network.js';
 import { decodeTcp, decodeTcpPrefix, TcpFlag, writeTcpSegment } from '../packet/tcp.js';
 import { cookie, type CookieKey } from './cookie.js';
+import { flowLabelOf } from './flow-label.js';
 import { UNRELATED, type ProbeFlow, type ProbeMatch, type ProbeModule, type ProbeTemplate, type SentTags } from './module.js';
 
 /**
@@ -16,10 +16,10 @@ import { UNRELATED, type ProbeFlow, type ProbeMatch, type ProbeModule, type Prob
 
 export const SYN_WINDOW = 64240;
 export const SYN_MSS = 1460;
-const IP_HEADER = 20;
 /** TCP header 20 bytes + MSS option 4 bytes. */
 const TCP_HEADER = 24;
-export const SYN_PACKET_BYTES = IP_HEADER + TCP_HEADER;
+/** An IPv4 SYN's length (IPv6: 40 + 24). */
+export const SYN_PACKET_BYTES = 20 + TCP_HEADER;
 
 /**
  * How a TCP segment from the probed port relates to a SYN we sent with
@@ -70,11 +70,14 @@ export function synSequence(key: CookieKey, flow: ProbeFlow, destinationPort: nu
 /** A prepared SYN: bytes with per-probe fields zeroed and the checksum sums of the constant fields. */
 class SynTemplate implements ProbeTemplate {
   readonly module = tcpSyn;
+  readonly protocol = IpProtocol.TCP;
   readonly flow: ProbeFlow;
   private readonly key: CookieKey;
   private readonly bytes: Buffer;
-  /** One's-complement sum of the IP header with id, ttl and checksum zero. */
-  private readonly ipBaseSum: number;
+  /** The network header (either family), patched per probe. */
+  private readonly header: NetworkHeaderTemplate;
+  /** Where the TCP header starts. */
+  private readonly tcpAt: number;
   /** Sum of the pseudo-header and the TCP header with ports, sequence and checksum zero. */
   private readonly tcpBaseSum: number;
   /** The cookie's input: the address words, then two slots (ports, tag) filled per use (cookie() is synchronous). */
@@ -83,21 +86,23 @@ class SynTemplate implements ProbeTemplate {
   private readonly tagWord: number;
 
   constructor(flow: ProbeFlow, key: CookieKey) {
-    if (flow.source.family !== 4 || flow.destination.family !== 4) {
-      throw new TypeError(`the TCP SYN probe sends IPv4 only for now (${flow.source.text} -> ${flow.destination.text})`);
-    }
     this.flow = flow;
     this.key = key;
-    const bytes = Buffer.alloc(SYN_PACKET_BYTES);
-    const ip = { source: flow.source.text, destination: flow.destination.text };
-    writeIPv4Header(bytes, 0, { id: 0, ttl: 0, dontFragment: true, protocol: IpProtocol.TCP, ...ip, totalLength: SYN_PACKET_BYTES });
-    bytes.writeUInt16BE(0, 10);
+    // DF for IPv4 (IPv6 routers never fragment); over IPv6 one flow label for all of a target's probes.
+    const header = networkHeaderTemplate({
+      source: flow.source, destination: flow.destination, protocol: IpProtocol.TCP, payloadLength: TCP_HEADER,
+      dontFragment: true, flowLabel: flowLabelOf(key, flow),
+    });
+    const tcpAt = header.length;
+    const bytes = Buffer.alloc(tcpAt + TCP_HEADER);
+    header.write(bytes);
     const pseudo = pseudoHeaderSum(flow.source, flow.destination, IpProtocol.TCP, TCP_HEADER);
-    writeTcpSegment(bytes, IP_HEADER, { sourcePort: 0, destinationPort: 0, sequence: 0, flags: TcpFlag.SYN, window: SYN_WINDOW, options: { mss: SYN_MSS } }, () => pseudo);
-    bytes.writeUInt16BE(0, IP_HEADER + 16);
+    writeTcpSegment(bytes, tcpAt, { sourcePort: 0, destinationPort: 0, sequence: 0, flags: TcpFlag.SYN, window: SYN_WINDOW, options: { mss: SYN_MSS } }, () => pseudo);
+    bytes.writeUInt16BE(0, tcpAt + 16);
     this.bytes = bytes;
-    this.ipBaseSum = onesComplementSum(bytes, 0, IP_HEADER);
-    this.tcpBaseSum = onesComplementSum(bytes, IP_HEADER, SYN_PACKET_BYTES, pseudo);
+    this.header = header;
+    this.tcpAt = tcpAt;
+    this.tcpBaseSum = onesComplementSum(bytes, tcpAt, bytes.length, pseudo);
     this.words = [...addressWords(flow.source), ...addressWords(flow.destination), 0, 0];
     this.portsWord = this.words.length - 2;
     this.tagWord = this.words.length - 1;
@@ -111,21 +116,21 @@ class SynTemplate implements ProbeTemplate {
   }
 
   build(destinationPort: number, ttl: number, ipId: number, tag: number): Buffer {
-    const packet = Buffer.allocUnsafe(SYN_PACKET_BYTES);
-    this.bytes.copy(packet, 0, 0, SYN_PACKET_BYTES);
+    const length = this.bytes.length;
+    const packet = Buffer.allocUnsafe(length);
+    this.bytes.copy(packet, 0, 0, length);
     const sourcePort = this.flow.flowId;
     const sequence = this.sequenceFor(destinationPort, tag);
     // Plain byte stores: this runs once per probe, and Buffer's checked writers cost more than the
     // packet's whole construction (every value here is already in range by construction).
-    writeUint16(packet, 4, ipId);
-    packet[8] = ttl;
-    writeUint16(packet, 10, finishChecksum(this.ipBaseSum + ipId + (ttl << 8)));
-    writeUint16(packet, IP_HEADER, sourcePort);
-    writeUint16(packet, IP_HEADER + 2, destinationPort);
-    writeUint16(packet, IP_HEADER + 4, sequence >>> 16);
-    writeUint16(packet, IP_HEADER + 6, sequence & 0xffff);
+    this.header.patch(packet, ttl, ipId);
+    const at = this.tcpAt;
+    writeUint16(packet, at, sourcePort);
+    writeUint16(packet, at + 2, destinationPort);
+    writeUint16(packet, at + 4, sequence >>> 16);
+    writeUint16(packet, at + 6, sequence & 0xffff);
     const tcpSum = this.tcpBaseSum + sourcePort + destinationPort + (sequence >>> 16) + (sequence & 0xffff);
-    writeUint16(packet, IP_HEADER + 16, finishChecksum(tcpSum));
+    writeUint16(packet, at + 16, finishChecksum(tcpSum));
     return packet;
   }
 

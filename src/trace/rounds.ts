@@ -17,7 +17,7 @@ import type { TracePlan, TraceProbe } from './plan.js';
 /** An outcome plus the bookkeeping of which attempts drew a time-exceeded. */
 export interface TrackedOutcome extends TraceOutcome {
   sentAt: number;
-  /** Attempt numbers (carried in the IP ID, which ICMP errors quote) that drew a time-exceeded. */
+  /** Attempt numbers (carried in the probe's tag, which every reply and quote names: IPv6 has no IP ID) that drew a time-exceeded. */
   answeredAttempts: Set<number>;
   sentAttempts: Set<number>;
 }

@@ -34,7 +34,7 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
 
 /**
  * Traces one target after its plain probe: sends the planned TTL-limited
- * port probes (the scan's templates; tag = TTL, so each reply names its
+ * port probes (the scan's templates; tag = attempt << 8 | TTL, so each reply names its
  * probe while the flow stays the same), paced by the routers' ICMP
  * rate-limit model, then concludes path, responders and drop points. Its
  * transport listeners are removed when it ends. Undecided TTLs are re-sent in
@@ -51,7 +51,6 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
   for (const port of target.ports) tags.set(port.port, [0]);
   for (const probe of plan.probes) {
     outcomes.set(outcomeKey(probe.port, probe.ttl), untracked(probe));
-    tags.get(probe.port)?.push(probe.ttl);
   }
   const flow: ProbedFlow = { template, sentTags: (port) => tags.get(port) ?? null };
   const probed: ProbedTarget = { address: target.address, flows: [flow] };
@@ -63,11 +62,11 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
   const stopPackets = transport.onPacket((packet, receivedAt) => {
     const event = classifyReply(packet, context);
     if ((event.type !== 'time-exceeded' && event.type !== 'answer') || event.tag === 0) return;
-    const outcome = outcomes.get(outcomeKey(event.subject, event.tag));
+    const outcome = outcomes.get(outcomeKey(event.subject, event.tag & 0xff));
     if (!outcome) return;
     if (event.type === 'time-exceeded') {
       outcome.timeExceeded ??= { from: event.from, rttMs: receivedAt - outcome.sentAt };
-      outcome.answeredAttempts.add(event.quotedIpId >> 8);
+      outcome.answeredAttempts.add(event.tag >>> 8);
     } else if (isPortAnswer(event.kind)) {
       outcome.reply ??= { kind: event.kind, from: event.from, ttl: event.ttl };
     }
@@ -84,8 +83,12 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
       outcome.sentAt = now;
       outcome.sentAttempts.add(attempt);
       if (probe.ttl <= plan.lastRouterHop) budget.spend(probe.ttl, now);
-      // IP ID = attempt << 8 | TTL: the time-exceeded quotes it, so we know which attempt drew it.
-      transport.send(template.build(probe.port, probe.ttl, ((attempt & 0xff) << 8) | probe.ttl, probe.ttl), target.address);
+      // Tag = attempt << 8 | TTL: the cookie covers it and every reply names it, so we know which
+      // attempt drew a time-exceeded in either family (the IP ID, same value, shows it in captures).
+      const tag = ((attempt & 0xff) << 8) | probe.ttl;
+      const sentTags = tags.get(probe.port);
+      if (sentTags && !sentTags.includes(tag)) sentTags.push(tag);
+      transport.send(template.build(probe.port, probe.ttl, tag, tag), target.address);
       sentCount++;
     };
 

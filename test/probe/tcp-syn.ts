@@ -46,7 +46,7 @@ t.test('the cookie takes one word per IPv4 address and four per IPv6 address', a
   t.equal(synSequence(key, flow, 22, 5), cookie(key, [0xc6120101, 0xc6120402, (40000 << 16) | 22, 5]));
   const v6 = { source: requireAddress('2001:2::1'), destination: requireAddress('2001:2:0:4::2'), flowId: 40000 };
   t.equal(synSequence(key, v6, 22), cookie(key, [0x20010002, 0, 0, 1, 0x20010002, 0x00000004, 0, 2, (40000 << 16) | 22, 0]));
-  t.throws(() => tcpSyn.prepare(v6, key), /IPv4 only for now/, 'sending IPv6 is the next step');
+  t.equal(tcpSyn.prepare(v6, key).build(22, 64, 0, 0).length, 40 + 24, 'an IPv6 SYN: 40-byte header, the same 24-byte segment');
 });
 
 t.test('matchReply: unrelated traffic, aimed but invalid, and answers', async (t) => {
