@@ -13,15 +13,29 @@ export interface NodeSpec {
   defaultTtl?: number;
   /** each an iptables argument string run in that namespace; split on whitespace */
   iptables?: string[];
-  /** TCP ports a real listener (accepts and closes) serves inside the namespace */
+  /** TCP ports a real listener (accepts and closes) serves inside the namespace, over both families */
   listen?: number[];
+  /** IPv6 chains: net.ipv6.conf.{all,default,eth0,eth1}.hop_limit (ip6tables' forged RSTs take the outgoing interface's) */
+  hopLimit?: number;
+  /** IPv6 chains: each an ip6tables argument string run in that namespace */
+  ip6tables?: string[];
 }
 
 export interface ChainSpec {
   routers: NodeSpec[];
   server: NodeSpec;
   client?: NodeSpec;
+  /**
+   * Dual stack: every link k also gets 2001:2:0:k::/64 (RFC 5180, benchmarking), node k-1 ::1 and
+   * node k ::2 on it, mirroring 198.18.k.0/24; no DAD, no RAs, forwarding on the routers.
+   */
+  ipv6?: boolean;
+  /** A name the client resolves to the server's addresses (both families when ipv6), through /etc/netns/CLIENT/hosts. */
+  serverName?: string;
 }
+
+/** The IPv6 block of dual-stack labs (RFC 5180). */
+export const LAB_SUPERNET6 = '2001:2::/48';
 
 /** The only address block the lab ever uses. */
 export const LAB_SUPERNET = '198.18.0.0/15';
@@ -46,7 +60,49 @@ export function validateSpec(spec: ChainSpec): void {
     for (const rule of node.iptables ?? []) {
       if (typeof rule !== 'string' || rule.trim() === '') throw new Error(`lab: node ${k}: empty iptables rule`);
     }
+    if ((node.hopLimit !== undefined || (node.ip6tables ?? []).length > 0) && spec.ipv6 !== true) {
+      throw new Error(`lab: node ${k}: hopLimit and ip6tables need ipv6: true`);
+    }
+    if (node.hopLimit !== undefined && !(Number.isInteger(node.hopLimit) && node.hopLimit >= 1 && node.hopLimit <= 255)) {
+      throw new Error(`lab: node ${k}: hopLimit must be an integer 1..255 (got ${node.hopLimit})`);
+    }
   });
+  if (spec.serverName !== undefined && !/^[a-z][a-z0-9.-]*$/.test(spec.serverName)) throw new Error(`lab: invalid serverName ${spec.serverName}`);
+}
+
+/** `ip -batch` lines giving node k of a dual-stack chain its IPv6 addresses and routes (the family inferred from the addresses). */
+export function addresses6AndRoutes(k: number, n: number): string[] {
+  const lines: string[] = [];
+  if (k >= 1) lines.push(`addr add 2001:2:0:${k}::2/64 dev eth0 nodad`);
+  if (k <= n) lines.push(`addr add 2001:2:0:${k + 1}::1/64 dev eth1 nodad`);
+  if (k === 0) {
+    lines.push(`route add ${LAB_SUPERNET6} via 2001:2:0:1::2 dev eth1`);
+  } else if (k <= n) {
+    lines.push(`route add ${LAB_SUPERNET6} via 2001:2:0:${k}::1 dev eth0`);
+    for (let j = k + 2; j <= n + 1; j++) lines.push(`route add 2001:2:0:${j}::/64 via 2001:2:0:${k + 1}::2 dev eth1`);
+  } else {
+    lines.push(`route add ${LAB_SUPERNET6} via 2001:2:0:${k}::1 dev eth0`);
+  }
+  return lines;
+}
+
+/** IPv6 sysctls of node k, set before its addresses: no DAD (addresses usable at once), no RAs, forwarding on routers, the node's hop limit. */
+export function sysctls6Of(k: number, n: number, node: NodeSpec): string[] {
+  const devices = ['all', 'default', 'lo', ...(k >= 1 ? ['eth0'] : []), ...(k <= n ? ['eth1'] : [])];
+  const settings = devices.flatMap((dev) => [`net.ipv6.conf.${dev}.accept_dad=0`, `net.ipv6.conf.${dev}.accept_ra=0`]);
+  if (k >= 1 && k <= n) settings.push('net.ipv6.conf.all.forwarding=1');
+  if (node.hopLimit !== undefined) settings.push(...devices.filter((dev) => dev !== 'lo').map((dev) => `net.ipv6.conf.${dev}.hop_limit=${node.hopLimit}`));
+  return settings;
+}
+
+/** The hosts file that gives the client a name for the server (IPv6 first, as getaddrinfo would sort it anyway). */
+export function hostsFile(spec: ChainSpec): string | null {
+  if (spec.serverName === undefined) return null;
+  const n = spec.routers.length;
+  const lines = ['127.0.0.1 localhost', '::1 localhost'];
+  if (spec.ipv6) lines.push(`2001:2:0:${n + 1}::2 ${spec.serverName}`);
+  lines.push(`198.18.${n + 1}.2 ${spec.serverName}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** The nodes in chain order: client, routers, server. */

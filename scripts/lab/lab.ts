@@ -17,8 +17,11 @@
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import {
+  addresses6AndRoutes,
+  hostsFile,
+  sysctls6Of,
   addressesAndRoutes,
   chainNodes,
   choosePrefix,
@@ -36,7 +39,7 @@ import { helperEnv, IP, IPTABLES, run, runOk, WITHOUT_NODE_OPTIONS, type ExecOpt
 import { register, teardownEntry, unregister, type LiveEntry } from './teardown.js';
 import { installHint } from './tools.js';
 
-export { LAB_SUPERNET, MAX_ROUTERS, type ChainSpec, type NodeSpec } from './chain.js';
+export { LAB_SUPERNET, LAB_SUPERNET6, MAX_ROUTERS, type ChainSpec, type NodeSpec } from './chain.js';
 export type { ExecOptions, ExecResult } from './run.js';
 
 export interface LabNode {
@@ -44,6 +47,8 @@ export interface LabNode {
   ns: string;
   hop: number;
   address: string;
+  /** Dual-stack labs: its client-facing IPv6 address 2001:2:0:hop::2. */
+  address6?: string;
 }
 
 export interface Lab {
@@ -51,6 +56,8 @@ export interface Lab {
   clientNs: string;
   /** 198.18.1.1 */
   clientAddress: string;
+  /** Dual-stack labs: 2001:2:0:1::1 */
+  clientAddress6?: string;
   /** routers[i].hop = i+1, address = its client-facing address 198.18.(i+1).2 */
   routers: LabNode[];
   /** hop = routers.length+1, address 198.18.(n+1).2 */
@@ -160,8 +167,9 @@ async function linkNodes(names: readonly string[]): Promise<void> {
   await Promise.all(linkCommands(names).map((args) => runOk(IP, args)));
 }
 
-async function setAddressesAndRoutes(ns: string, k: number, n: number): Promise<void> {
-  await runOk(IP, ['-n', ns, '-batch', '-'], { input: addressesAndRoutes(k, n).join('\n') + '\n' });
+async function setAddressesAndRoutes(ns: string, k: number, n: number, ipv6: boolean): Promise<void> {
+  const lines = [...addressesAndRoutes(k, n), ...(ipv6 ? addresses6AndRoutes(k, n) : [])];
+  await runOk(IP, ['-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n' });
 }
 
 async function setSysctls(ns: string, sysctls: readonly string[]): Promise<void> {
@@ -174,10 +182,13 @@ async function addFirewallRules(ns: string, rules: readonly string[]): Promise<v
 }
 
 /** Node k, in its namespace: addresses and routes, sysctls, firewall rules, then its listeners. */
-async function configureNode(ns: string, k: number, n: number, node: NodeSpec, children: Set<ChildProcess>): Promise<void> {
-  await setAddressesAndRoutes(ns, k, n);
+async function configureNode(ns: string, k: number, n: number, node: NodeSpec, children: Set<ChildProcess>, ipv6: boolean): Promise<void> {
+  // Before any IPv6 address: DAD off, or addresses stay tentative and the first probes vanish.
+  if (ipv6) await setSysctls(ns, sysctls6Of(k, n, node));
+  await setAddressesAndRoutes(ns, k, n, ipv6);
   await setSysctls(ns, sysctlsOf(k, n, node));
   await addFirewallRules(ns, node.iptables ?? []);
+  for (const rule of node.ip6tables ?? []) await runOk(IP, ['netns', 'exec', ns, 'ip6tables', ...firewallArgs(rule)]);
   if (node.listen && node.listen.length > 0) await startListener(ns, node.listen, children);
 }
 
@@ -194,7 +205,7 @@ async function verifyReachable(lab: Lab, ports: readonly number[]): Promise<void
 }
 
 /** The handle of a registered lab: commands confined to its namespaces, and an idempotent down(). */
-function labHandle(prefix: string, names: readonly string[], entry: LiveEntry): Lab {
+function labHandle(prefix: string, names: readonly string[], entry: LiveEntry, ipv6: boolean): Lab {
   const n = names.length - 2;
   const children = entry.children;
   let downPromise: Promise<void> | undefined;
@@ -221,8 +232,9 @@ function labHandle(prefix: string, names: readonly string[], entry: LiveEntry): 
     prefix,
     clientNs,
     clientAddress: '198.18.1.1',
-    routers: names.slice(1, -1).map((ns, i) => ({ name: `r${i + 1}`, ns, hop: i + 1, address: `198.18.${i + 1}.2` })),
-    server: { name: 'server', ns: names[n + 1]!, hop: n + 1, address: `198.18.${n + 1}.2` },
+    ...(ipv6 ? { clientAddress6: '2001:2:0:1::1' } : {}),
+    routers: names.slice(1, -1).map((ns, i) => ({ name: `r${i + 1}`, ns, hop: i + 1, address: `198.18.${i + 1}.2`, ...(ipv6 ? { address6: `2001:2:0:${i + 1}::2` } : {}) })),
+    server: { name: 'server', ns: names[n + 1]!, hop: n + 1, address: `198.18.${n + 1}.2`, ...(ipv6 ? { address6: `2001:2:0:${n + 1}::2` } : {}) },
     exec,
     execInClient: (command, args, options) => exec(clientNs, command, args, options),
     spawnInClient: (command, args, options = {}) => {
@@ -252,11 +264,17 @@ export async function buildChain(spec: ChainSpec): Promise<Lab> {
   const names = namespaceNames(prefix, n);
   const entry: LiveEntry = { namespaces: names, children: new Set() };
   register(prefix, entry);
-  const lab = labHandle(prefix, names, entry);
+  const ipv6 = spec.ipv6 === true;
+  const lab = labHandle(prefix, names, entry, ipv6);
   try {
     await createNamespaces(names);
     await linkNodes(names);
-    await Promise.all(nodes.map((node, k) => configureNode(names[k]!, k, n, node, entry.children)));
+    await Promise.all(nodes.map((node, k) => configureNode(names[k]!, k, n, node, entry.children, ipv6)));
+    const hosts = hostsFile(spec);
+    if (hosts !== null) {
+      mkdirSync(`/etc/netns/${names[0]!}`, { recursive: true });
+      writeFileSync(`/etc/netns/${names[0]!}/hosts`, hosts);
+    }
     await verifyReachable(lab, spec.server.listen ?? []);
   } catch (err) {
     await lab.down();

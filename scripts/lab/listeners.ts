@@ -16,7 +16,7 @@ let pending = ports.length;
 for (const port of ports) {
   const srv = net.createServer((sock) => { sock.on('error', () => {}); sock.end(); });
   srv.on('error', (e) => { process.stderr.write('listen ' + port + ': ' + e.message + '\\n'); process.exit(1); });
-  srv.listen({ port, host: '0.0.0.0', backlog: 511 }, () => { if (--pending === 0) process.stdout.write('ready\\n'); });
+  srv.listen({ port, host: '::', ipv6Only: false, backlog: 511 }, () => { if (--pending === 0) process.stdout.write('ready\\n'); });
 }
 process.stdin.on('end', () => process.exit(0));
 process.stdin.on('error', () => process.exit(0));

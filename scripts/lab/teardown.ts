@@ -3,6 +3,7 @@
  * everything running inside it on down(), on process exit and on
  * SIGINT/SIGTERM/SIGHUP, synchronously when the process is going away.
  */
+import { rmSync } from 'node:fs';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { IP } from './run.js';
 
@@ -70,6 +71,8 @@ export function teardownEntrySync(entry: LiveEntry): void {
     }
   }
   deleteNamespacesSync(entry.namespaces);
+  // The per-namespace files `ip netns exec` bind-mounts (the names are this lab's own: nothing else is touched).
+  for (const ns of entry.namespaces) rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
 }
 
 function teardownAllSync(): void {
