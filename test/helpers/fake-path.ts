@@ -8,6 +8,7 @@
  * FORWARD rules run) and silences everything beyond. SYNs that reach the
  * host, and echoes, go to fakeTransport.
  */
+import type { ReceivedPacket } from '../../src/transport/transport.js';
 import { monotonicMs } from '../../src/clock.js';
 import { IcmpType } from '../../src/packet/icmp.js';
 import { decodeIPv4, IpProtocol } from '../../src/packet/ipv4.js';
@@ -43,7 +44,7 @@ export function fakePathTransport(path: FakePath, source = '198.18.1.1'): FakePa
   const base = fakeTransport([{ ...path.host, ports: { ...path.host.ports, ...silentDrops } }], source);
   const buckets = path.routers.map((router) => ({ tokens: router.tokens ?? router.burst, last: monotonicMs() }));
   const timeExceededSent = new Map<number, number>();
-  let listener: (packet: Buffer, at: number) => void = () => {};
+  let listener: (packet: ReceivedPacket, at: number) => void = () => {};
   base.onPacket((packet, at) => listener(packet, at));
 
   /** Whether router `hop` has a token now (and spends it). */

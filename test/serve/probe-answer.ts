@@ -91,8 +91,8 @@ t.test('a probe that throws: 500 with the first line, logged, counted error, lea
 
 t.test('the probe request carries the settings, the query and the signal', async (t) => {
   const signal = new AbortController().signal;
-  t.same(probeRequestOf({ target: 'db1', address: '198.18.4.2' }, { target: 'db1', ports: [22, 443], trace: true }, settings, signal), {
-    targets: [{ target: 'db1', address: '198.18.4.2' }],
+  t.same(probeRequestOf({ target: 'db1', address: '198.18.4.2', family: 4 }, { target: 'db1', ports: [22, 443], trace: true }, settings, signal), {
+    targets: [{ target: 'db1', address: '198.18.4.2', family: 4 }],
     ports: [22, 443],
     echoCount: 1,
     tries: 1,
