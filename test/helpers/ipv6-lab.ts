@@ -1,3 +1,4 @@
+import type { Raw6Packet } from '../../src/transport/raw6.js';
 /**
  * A three-namespace IPv6 lab for the transport tests: client - router - server, addresses from
  * 2001:2::/48 (RFC 5180) only, everything inside namespaces (nothing in the root namespace, no
@@ -128,14 +129,8 @@ export function agentEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export interface AgentPacket {
-  payload: Buffer;
-  source: string;
-  destination: string;
-  hopLimit: number;
-  receivedAt: number;
-  flowLabel: number;
-  trafficClass: number;
+/** A packet the agent received, as the transport hands it, with the send time of the probe it answers. */
+export interface AgentPacket extends Raw6Packet {
   sentAt: number;
 }
 
