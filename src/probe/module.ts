@@ -62,6 +62,12 @@ export interface ProbeTemplate {
    * time: sends may be queued.
    */
   build(subject: number, ttl: number, ipId: number, tag: number): Buffer;
+  /**
+   * A packet to send just before probe `tag` of `subject` goes out again
+   * after a silence, undoing what our first probe may have left on the far
+   * side when only its reply was lost; null when nothing needs undoing.
+   */
+  buildBeforeResend?(subject: number, ttl: number, ipId: number, tag: number): Buffer | null;
   /** Judges a packet of this module's protocol (`payload`: what follows the network header). */
   matchReply(ip: NetworkHeader, payload: Buffer, sentTags: SentTags): ProbeMatch;
   /**

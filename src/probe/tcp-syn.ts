@@ -18,6 +18,8 @@ export const SYN_WINDOW = 64240;
 export const SYN_MSS = 1460;
 /** TCP header 20 bytes + MSS option 4 bytes. */
 const TCP_HEADER = 24;
+/** A RST's TCP header: no options. */
+const RST_HEADER = 20;
 /** An IPv4 SYN's length (IPv6: 40 + 24). */
 export const SYN_PACKET_BYTES = 20 + TCP_HEADER;
 
@@ -84,6 +86,8 @@ class SynTemplate implements ProbeTemplate {
   private readonly words: number[];
   private readonly portsWord: number;
   private readonly tagWord: number;
+  /** The network header of buildBeforeResend's RST, made on its first use (most runs re-send nothing). */
+  private resetHeader: NetworkHeaderTemplate | undefined;
 
   constructor(flow: ProbeFlow, key: CookieKey) {
     this.flow = flow;
@@ -131,6 +135,33 @@ class SynTemplate implements ProbeTemplate {
     writeUint16(packet, at + 6, sequence & 0xffff);
     const tcpSum = this.tcpBaseSum + sourcePort + destinationPort + (sequence >>> 16) + (sequence & 0xffff);
     writeUint16(packet, at + 16, finishChecksum(tcpSum));
+    return packet;
+  }
+
+  /**
+   * A RST with sequence number cookie + 1, before a SYN goes out again: if
+   * the host answered the first SYN and only its SYN-ACK was lost, it holds
+   * a half-open connection, and Linux then answers a repeated SYN at most
+   * once per net.ipv4.tcp_invalid_ratelimit (500 ms) and retransmits its
+   * SYN-ACK only after a second, so every re-send of a scan would meet
+   * silence and an open port would be reported filtered. The RST lies
+   * exactly at the host's next expected sequence number, so it removes that
+   * half-open connection (RFC 9293 3.10.7.3; RFC 5961's exact-match rule
+   * holds) and the re-sent SYN opens a fresh one. To a port with no such
+   * state it is a RST to nobody, which no stack or firewall answers.
+   */
+  buildBeforeResend(destinationPort: number, ttl: number, ipId: number, tag: number): Buffer {
+    const { flow } = this;
+    const header = (this.resetHeader ??= networkHeaderTemplate({
+      source: flow.source, destination: flow.destination, protocol: IpProtocol.TCP, payloadLength: RST_HEADER,
+      dontFragment: true, flowLabel: flowLabelOf(this.key, flow),
+    }));
+    const packet = Buffer.alloc(header.length + RST_HEADER);
+    header.write(packet);
+    header.patch(packet, ttl, ipId);
+    const pseudo = pseudoHeaderSum(flow.source, flow.destination, IpProtocol.TCP, RST_HEADER);
+    const sequence = (this.sequenceFor(destinationPort, tag) + 1) >>> 0;
+    writeTcpSegment(packet, header.length, { sourcePort: flow.flowId, destinationPort, sequence, flags: TcpFlag.RST, window: 0 }, () => pseudo);
     return packet;
   }
 

@@ -73,6 +73,23 @@ if (assertLabAvailable(t)) {
     });
   });
 
+  t.test('an open port whose first two SYN-ACKs are lost is still found open by the re-sends', async (t) => {
+    await withLab(topologies.article(), async (lab) => {
+      const r1 = lab.routers[0]!.ns;
+      // The quota match drops SYN-ACKs from 443 until 100 bytes have passed it: exactly the first two
+      // (44 bytes each). The host then holds a half-open connection, and Linux answers a repeated SYN
+      // in that state at most once per 500 ms: without clearing it first, every re-send meets silence.
+      const lossy = await lab.exec(r1, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--sport', '443', '--tcp-flags', 'SYN,ACK,RST', 'SYN,ACK', '-m', 'quota', '--quota', '100', '-j', 'DROP']);
+      t.equal(lossy.code, 0, lossy.stderr);
+      const run = await probeJson(lab, ['198.18.4.2', '-p', '443', '--tries', '4']);
+      t.equal(run.code, 0, run.stderr);
+      const port = run.report?.targets[0]?.ports[0];
+      t.same(port && [port.state, port.answeredBy, port.hop], ['open', 'host', 4], 'port 443 open, answered by the host at hop 4');
+      const counters = await lab.exec(r1, 'iptables', ['-L', 'FORWARD', '-v', '-n', '-x']);
+      t.equal(Number(/^\s*(\d+)\s+\d+\s+DROP/m.exec(counters.stdout)?.[1] ?? 0), 2, 'the router dropped the first two SYN-ACKs');
+    });
+  });
+
   t.test('all 65535 ports of two hosts in one run', async (t) => {
     await withLab(topologies.article(), async (lab) => {
       const run = await probeJson(lab, ['198.18.4.2', '198.18.2.2', '-p', '1-65535'], 180_000);
