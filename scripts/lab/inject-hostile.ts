@@ -11,7 +11,7 @@
  * inside a lab namespace.
  */
 import { randomInt } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { internetChecksum } from '../../src/packet/checksum.js';
 import { ipv4PseudoHeaderSum, IpProtocol, writeIPv4Header } from '../../src/packet/ipv4.js';
@@ -36,9 +36,10 @@ function unreachableQuotingWrongSyn(from: string, client: string, clientPort: nu
   return packet;
 }
 
-const [client, sourcePortText, from, portsText, durationText, readyFile] = process.argv.slice(2);
+// Sends for DURATION_MS at most; READY_FILE appears once sending began, and creating STOP_FILE ends it early.
+const [client, sourcePortText, from, portsText, durationText, readyFile, stopFile] = process.argv.slice(2);
 if (!client || !sourcePortText || !from || !portsText || !durationText) {
-  process.stderr.write('usage: inject-hostile CLIENT SOURCE_PORT FROM PORTS DURATION_MS\n');
+  process.stderr.write('usage: inject-hostile CLIENT SOURCE_PORT FROM PORTS DURATION_MS [READY_FILE [STOP_FILE]]\n');
   process.exit(2);
 }
 const sourcePort = Number(sourcePortText);
@@ -46,7 +47,7 @@ const ports = portsText.split(',').map(Number);
 const transport = openRawTransport();
 const until = Date.now() + Number(durationText);
 let sent = 0;
-for (let i = 0; Date.now() < until; i++) {
+for (let i = 0; Date.now() < until && !(stopFile && i % 16 === 15 && existsSync(stopFile)); i++) {
   const port = ports[i % ports.length]!;
   transport.send(tcp(from, client, port, sourcePort, TcpFlag.RST | TcpFlag.ACK, 63), client);
   transport.send(tcp(from, client, port, sourcePort, TcpFlag.SYN | TcpFlag.ACK, 63), client);

@@ -1,7 +1,7 @@
 // Ctrl-C: stop sending, print what was learned so far in the chosen format, exit 130.
 import t from 'tap';
 import * as topologies from '../../scripts/lab/topologies.js';
-import { assertLabAvailable, CLI, withLab } from '../helpers/lab-probe.js';
+import { assertLabAvailable, CLI, serverSawSegments, serverTcpSegments, withLab } from '../helpers/lab-probe.js';
 import type { Report } from '../../src/model/report.js';
 
 if (assertLabAvailable(t)) {
@@ -15,16 +15,7 @@ if (assertLabAvailable(t)) {
       const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
       // Interrupt once the server has seen a couple of hundred of the run's SYNs (at --rate 500 about 0.4 s
       // of sending, the whole run would take over two minutes), however long start-up took here.
-      const segments = async (): Promise<number> => {
-        const stats = await lab.exec(lab.server.ns, 'cat', ['/proc/net/snmp']);
-        const lines = stats.stdout.split('\n').filter((line) => line.startsWith('Tcp:'));
-        const names = lines[0]!.split(/\s+/);
-        return Number(lines[1]!.split(/\s+/)[names.indexOf('InSegs')]);
-      };
-      const before = await segments();
-      for (const deadline = Date.now() + 30_000; (await segments()) - before < 200 && Date.now() < deadline; ) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      t.ok(await serverSawSegments(lab, await serverTcpSegments(lab), 200), 'the run is sending');
       child.kill('SIGINT');
       const code = await exited;
       t.equal(code, 130, stderr);
