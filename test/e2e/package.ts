@@ -59,7 +59,7 @@ if (assertLabAvailable(t)) {
     const files = packed!.files.map((file) => file.path).sort();
     t.same(files.filter((file) => !SHIPPED.some((allowed) => allowed.test(file))), [], `only what a user needs (${files.filter((file) => !file.startsWith('node_modules/')).join(', ')}, and the bundled raw-socket and nan)`);
     // The code cache of the Node.js that built it (others record their own where they may write).
-    for (const needed of ['bin/ttl-probe.js', 'bin/package.json', 'dist/ttl-probe.cjs', `dist/ttl-probe-v8-${process.versions.v8}.cache`, 'binding.gyp', 'native/raw6.cc']) {
+    for (const needed of ['LICENSE', 'bin/ttl-probe.js', 'bin/package.json', 'dist/ttl-probe.cjs', `dist/ttl-probe-v8-${process.versions.v8}.cache`, 'binding.gyp', 'native/raw6.cc']) {
       t.ok(files.includes(needed), `ships ${needed}`);
     }
     for (const bundled of ['node_modules/raw-socket/binding.gyp', 'node_modules/raw-socket/src/raw.cc', 'node_modules/nan/nan.h']) t.ok(files.includes(bundled), `bundles ${bundled}`);
