@@ -3,9 +3,10 @@ import { finishChecksum, onesComplementSum } from '../packet/checksum.js';
 import { IpProtocol, writeIPv4Header } from '../packet/ipv4.js';
 import type { NetworkHeader } from '../packet/network.js';
 import { pseudoHeaderSum } from '../packet/network.js';
-import { decodeTcp, decodeTcpPrefix, TcpFlag, writeTcpSegment } from '../packet/tcp.js';
+import { decodeTcp, decodeTcpPrefix, encodeTcpOptions, TcpFlag, writeTcpSegment, type TcpOptions } from '../packet/tcp.js';
 import { cookie, type CookieKey } from './cookie.js';
-import { UNRELATED, type ProbeFlow, type ProbeMatch, type ProbeModule, type ProbeTemplate, type SentTags } from './module.js';
+import { UNRELATED, type ProbeFlow, type ProbeMatch, type ProbeModule, type ProbeTemplate, type QuoteComparison, type QuotedPacket, type SentTags } from './module.js';
+import { compareTcpQuote } from './quote-compare.js';
 
 /**
  * The TCP SYN probe: a realistic SYN (window 64240, MSS 1460) from the flow
@@ -17,9 +18,26 @@ import { UNRELATED, type ProbeFlow, type ProbeMatch, type ProbeModule, type Prob
 export const SYN_WINDOW = 64240;
 export const SYN_MSS = 1460;
 const IP_HEADER = 20;
-/** TCP header 20 bytes + MSS option 4 bytes. */
-const TCP_HEADER = 24;
-export const SYN_PACKET_BYTES = IP_HEADER + TCP_HEADER;
+/** The plain probe's options: MSS only (TCP header 24 bytes). */
+const PLAIN_OPTIONS: TcpOptions = { mss: SYN_MSS };
+export const SYN_PACKET_BYTES = IP_HEADER + 20 + encodeTcpOptions(PLAIN_OPTIONS).length;
+/** The window scale a current Linux client offers (tcp_rmem's default 6 MB buffer: scale 7). */
+export const SYN_WINDOW_SCALE = 7;
+
+/**
+ * The options of the SYNs --trace sends: a current Linux client's set, in
+ * Linux's order and layout (MSS, SACK-permitted, timestamp, NOP, window
+ * scale: 02 04 05 b4 04 02 08 0a <ts> <echo 0> 01 03 03 07), so middleboxes
+ * that clamp MSS or strip options treat them as real traffic and the quotes
+ * show it. The timestamp value is derived from the run's key: constant within
+ * a run (quotes compare to one value), telling nothing about the machine's clock.
+ */
+export function fullSynOptions(key: CookieKey): TcpOptions {
+  return { mss: SYN_MSS, sackPermitted: true, timestamp: { value: cookie(key, [0x74737661]), echo: 0 }, windowScale: SYN_WINDOW_SCALE };
+}
+
+/** Bytes of a trace SYN: IP 20, TCP 20 + 20 of options. */
+export const FULL_SYN_PACKET_BYTES = IP_HEADER + 20 + 20;
 
 /**
  * How a TCP segment from the probed port relates to a SYN we sent with
@@ -81,23 +99,30 @@ class SynTemplate implements ProbeTemplate {
   private readonly words: number[];
   private readonly portsWord: number;
   private readonly tagWord: number;
+  private readonly length: number;
+  private readonly options: TcpOptions;
+  private traceVariant: SynTemplate | null = null;
 
-  constructor(flow: ProbeFlow, key: CookieKey) {
+  constructor(flow: ProbeFlow, key: CookieKey, options: TcpOptions = PLAIN_OPTIONS) {
     if (flow.source.family !== 4 || flow.destination.family !== 4) {
       throw new TypeError(`the TCP SYN probe sends IPv4 only for now (${flow.source.text} -> ${flow.destination.text})`);
     }
     this.flow = flow;
     this.key = key;
-    const bytes = Buffer.alloc(SYN_PACKET_BYTES);
+    this.options = options;
+    const tcpHeader = 20 + encodeTcpOptions(options).length;
+    const length = IP_HEADER + tcpHeader;
+    this.length = length;
+    const bytes = Buffer.alloc(length);
     const ip = { source: flow.source.text, destination: flow.destination.text };
-    writeIPv4Header(bytes, 0, { id: 0, ttl: 0, dontFragment: true, protocol: IpProtocol.TCP, ...ip, totalLength: SYN_PACKET_BYTES });
+    writeIPv4Header(bytes, 0, { id: 0, ttl: 0, dontFragment: true, protocol: IpProtocol.TCP, ...ip, totalLength: length });
     bytes.writeUInt16BE(0, 10);
-    const pseudo = pseudoHeaderSum(flow.source, flow.destination, IpProtocol.TCP, TCP_HEADER);
-    writeTcpSegment(bytes, IP_HEADER, { sourcePort: 0, destinationPort: 0, sequence: 0, flags: TcpFlag.SYN, window: SYN_WINDOW, options: { mss: SYN_MSS } }, () => pseudo);
+    const pseudo = pseudoHeaderSum(flow.source, flow.destination, IpProtocol.TCP, tcpHeader);
+    writeTcpSegment(bytes, IP_HEADER, { sourcePort: 0, destinationPort: 0, sequence: 0, flags: TcpFlag.SYN, window: SYN_WINDOW, options }, () => pseudo);
     bytes.writeUInt16BE(0, IP_HEADER + 16);
     this.bytes = bytes;
     this.ipBaseSum = onesComplementSum(bytes, 0, IP_HEADER);
-    this.tcpBaseSum = onesComplementSum(bytes, IP_HEADER, SYN_PACKET_BYTES, pseudo);
+    this.tcpBaseSum = onesComplementSum(bytes, IP_HEADER, length, pseudo);
     this.words = [...addressWords(flow.source), ...addressWords(flow.destination), 0, 0];
     this.portsWord = this.words.length - 2;
     this.tagWord = this.words.length - 1;
@@ -111,8 +136,9 @@ class SynTemplate implements ProbeTemplate {
   }
 
   build(destinationPort: number, ttl: number, ipId: number, tag: number): Buffer {
-    const packet = Buffer.allocUnsafe(SYN_PACKET_BYTES);
-    this.bytes.copy(packet, 0, 0, SYN_PACKET_BYTES);
+    const length = this.length;
+    const packet = Buffer.allocUnsafe(length);
+    this.bytes.copy(packet, 0, 0, length);
     const sourcePort = this.flow.flowId;
     const sequence = this.sequenceFor(destinationPort, tag);
     // Plain byte stores: this runs once per probe, and Buffer's checked writers cost more than the
@@ -162,6 +188,17 @@ class SynTemplate implements ProbeTemplate {
       if (decoded.value.sequence === this.sequenceFor(port, tag)) return { status: 'match', subject: port, tag, kind: 'icmp-unreachable' };
     }
     return QUOTE_NOT_OURS;
+  }
+
+  /** The same flow and key with a Linux client's full option set (made once). */
+  forTrace(): ProbeTemplate {
+    if (this.options !== PLAIN_OPTIONS) return this;
+    this.traceVariant ??= new SynTemplate(this.flow, this.key, fullSynOptions(this.key));
+    return this.traceVariant;
+  }
+
+  compareQuote(sent: Buffer, quoted: QuotedPacket, ttlLeft: number): QuoteComparison {
+    return compareTcpQuote(sent, quoted, ttlLeft);
   }
 }
 

@@ -7,10 +7,17 @@ export function withTrace(target: TargetReport, trace: TraceConclusion): TargetR
     ...target,
     path: trace.path,
     pathPort: trace.pathPort,
+    changes: trace.changes,
+    ttlRewrite: trace.ttlRewrite,
+    nat: trace.nat,
     ports: target.ports.map((port) => ({
       ...port,
       responder: trace.responders.get(port.port) ?? null,
       droppedAfter: trace.droppedAfter.get(port.port) ?? null,
+      ...(port.answeredBy === 'beyond' ? { forwardedBy: trace.forwardedBy.get(port.port) ?? null } : {}),
+      ...(trace.ttlRewrite?.undermined.includes(port.port) === true
+        ? { explanation: [port.explanation, `undermined: ${trace.ttlRewrite.explanation}`].filter(Boolean).join('; ') }
+        : {}),
     })),
   };
 }

@@ -7,7 +7,8 @@ import { concludeTrace, type TraceConclusion, type TraceOutcome } from './conclu
 import { createIcmpBudget } from './icmp-budget.js';
 import { planTrace, type TracePlan, type TraceProbe } from './plan.js';
 import { monotonicMs } from '../clock.js';
-import { isPortAnswer } from '../probe/module.js';
+import { isPortAnswer, type ProbeTemplate, type QuotedPacket } from '../probe/module.js';
+import type { MplsEntry } from '../packet/icmp.js';
 
 export interface TraceOptions {
   maxHops: number;
@@ -32,6 +33,8 @@ interface Tracked extends TraceOutcome {
   /** Attempt numbers (carried in the IP ID, which ICMP errors quote) that drew a time-exceeded. */
   answeredAttempts: Set<number>;
   sentAttempts: Set<number>;
+  /** The first time-exceeded's quote (copied out of the received packet) and the IP ID of the probe it quotes. */
+  rawQuote: { quote: QuotedPacket; mpls: MplsEntry[]; ipId: number } | null;
 }
 
 const keyOf = (port: number, ttl: number): string => `${port}/${ttl}`;
@@ -58,15 +61,17 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
  */
 export async function traceTarget(transport: Transport, session: ScanSession, target: TargetReport, options: TraceOptions): Promise<TraceRun> {
   const plan = planTrace(target, options.maxHops);
-  const template = session.templates.get(target.address);
-  if (!template || plan.probes.length === 0) return { conclusion: concludeTrace(target, plan, []), sendErrors: 0 };
+  const plainTemplate = session.templates.get(target.address);
+  if (!plainTemplate || plan.probes.length === 0) return { conclusion: concludeTrace(target, plan, []), sendErrors: 0 };
+  // Same flow and cookies as the plain probe, shaped like real traffic (TCP: a Linux client's options).
+  const template = plainTemplate.forTrace();
 
   const outcomes = new Map<string, Tracked>();
   const tags = new Map<number, number[]>();
   for (const port of target.ports) tags.set(port.port, [0]);
   for (const probe of plan.probes) {
     outcomes.set(keyOf(probe.port, probe.ttl), {
-      port: probe.port, ttl: probe.ttl, tries: 0, timeExceeded: null, reply: null, sentAt: 0, answeredAttempts: new Set(), sentAttempts: new Set(),
+      port: probe.port, ttl: probe.ttl, tries: 0, timeExceeded: null, reply: null, sentAt: 0, answeredAttempts: new Set(), sentAttempts: new Set(), rawQuote: null,
     });
     tags.get(probe.port)?.push(probe.ttl);
   }
@@ -85,6 +90,12 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
     if (event.type === 'time-exceeded') {
       outcome.timeExceeded ??= { from: event.from, rttMs: receivedAt - outcome.sentAt };
       outcome.answeredAttempts.add(event.quotedIpId >> 8);
+      // Kept for the comparison at the end (a copy: the transport may reuse the received buffer).
+      outcome.rawQuote ??= {
+        quote: { header: event.quote.header, transport: Buffer.from(event.quote.transport) },
+        mpls: event.mpls,
+        ipId: sentIpId(outcome, event.quotedIpId),
+      };
     } else if (isPortAnswer(event.kind)) {
       outcome.reply ??= { kind: event.kind, from: event.from, ttl: event.ttl };
     }
@@ -102,7 +113,7 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
       outcome.sentAttempts.add(attempt);
       if (probe.ttl <= plan.lastRouterHop) budget.spend(probe.ttl, now);
       // IP ID = attempt << 8 | TTL: the time-exceeded quotes it, so we know which attempt drew it.
-      transport.send(template.build(probe.port, probe.ttl, ((attempt & 0xff) << 8) | probe.ttl, probe.ttl), target.address);
+      transport.send(template.build(probe.port, probe.ttl, ipIdOf(attempt, probe.ttl), probe.ttl), target.address);
       sentCount++;
     };
 
@@ -143,11 +154,29 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
       }
     }
     const settled = settledDrops(plan, outcomes);
-    return { conclusion: concludeTrace(target, plan, [...outcomes.values()], settled), sendErrors };
+    const judged = [...outcomes.values()].map((outcome) => withQuote(template, outcome));
+    return { conclusion: concludeTrace(target, plan, judged, settled), sendErrors };
   } finally {
     stopPackets();
     stopErrors();
   }
+}
+
+const ipIdOf = (attempt: number, ttl: number): number => ((attempt & 0xff) << 8) | ttl;
+
+/** The IP ID of the attempt a quote copies: the quoted one if we sent it (a rewritten ID falls back to the last attempt). */
+function sentIpId(outcome: Tracked, quotedIpId: number): number {
+  const attempt = quotedIpId >> 8;
+  return (quotedIpId & 0xff) === outcome.ttl && outcome.sentAttempts.has(attempt) ? quotedIpId : ipIdOf(Math.max(...outcome.sentAttempts), outcome.ttl);
+}
+
+/** The outcome with its quote held against the probe it copies (rebuilt: build() is deterministic), after the run. */
+function withQuote(template: ProbeTemplate, outcome: Tracked): Tracked {
+  const raw = outcome.rawQuote;
+  if (!raw) return outcome;
+  const sent = template.build(outcome.port, outcome.ttl, raw.ipId, outcome.ttl);
+  // The router at hop `ttl` got the probe with TTL 1 left (Linux quotes it as it arrived).
+  return { ...outcome, quote: { comparison: template.compareQuote(sent, raw.quote, 1), mpls: raw.mpls } };
 }
 
 /** Probes of the first round in batches: per TTL the silent ports' probes, then the path probe as canary; then confirmations. */

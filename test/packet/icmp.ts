@@ -61,6 +61,7 @@ const VECTORS: Vector[] = [
       echo: { identifier: 0x1234, sequence: 7, data: hex('74746c2d70726f6265000102') },
       quote: null,
       quoteError: null,
+      mpls: [],
     },
     description: 'echo reply',
   },
@@ -75,6 +76,7 @@ const VECTORS: Vector[] = [
       echo: null,
       quote: { header: QUOTED_HEADER, transport: hex(ORIGINAL_TCP.slice(0, 16)) },
       quoteError: null,
+      mpls: [],
     },
     description: 'communication administratively prohibited',
   },
@@ -89,6 +91,7 @@ const VECTORS: Vector[] = [
       echo: null,
       quote: { header: QUOTED_HEADER, transport: hex(ORIGINAL_TCP) },
       quoteError: null,
+      mpls: [],
     },
     description: 'time exceeded in transit',
   },
@@ -146,7 +149,7 @@ t.test('non-echo, non-error types carry neither echo nor quote', async (t) => {
     const r = decodeIcmp(hex(`${type.toString(16).padStart(2, '0')} 00 0000 00000000` + ORIGINAL_IP));
     t.same(
       r,
-      { ok: true, value: { type, code: 0, checksum: 0, echo: null, quote: null, quoteError: null } },
+      { ok: true, value: { type, code: 0, checksum: 0, echo: null, quote: null, quoteError: null, mpls: [] } },
       `type ${type}`,
     );
   }
