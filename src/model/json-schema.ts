@@ -142,8 +142,8 @@ export const REPORT_JSON_SCHEMA = {
       "required": ["field", "sent", "seen", "after", "firstSeenAt"],
       "properties": {
         "field": { "enum": [...CHANGE_FIELDS] },
-        "sent": { "type": ["integer", "string"] },
-        "seen": { "type": ["integer", "string"] },
+        "sent": { "oneOf": [{ "type": "integer", "minimum": 0 }, { "type": "string" }] },
+        "seen": { "oneOf": [{ "type": "integer", "minimum": 0 }, { "type": "string" }] },
         "after": { "$ref": "#/$defs/hopRef" },
         "firstSeenAt": { "$ref": "#/$defs/hop" }
       }

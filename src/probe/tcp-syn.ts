@@ -36,6 +36,14 @@ export function fullSynOptions(key: CookieKey): TcpOptions {
   return { mss: SYN_MSS, sackPermitted: true, timestamp: { value: cookie(key, [0x74737661]), echo: 0 }, windowScale: SYN_WINDOW_SCALE };
 }
 
+/**
+ * The flags of the SYNs --trace sends: an ECN-setup SYN (SYN, ECE, CWR; RFC
+ * 3168 6.1.1, what a client with net.ipv4.tcp_ecn=1 sends), so a device that
+ * strips ECN negotiation (iptables ECN --ecn-tcp-remove, old firewalls) shows
+ * in the quotes. The IP ECN bits stay not-ECT, as RFC 3168 wants for a SYN.
+ */
+export const TRACE_SYN_FLAGS = TcpFlag.SYN | TcpFlag.ECE | TcpFlag.CWR;
+
 /** Bytes of a trace SYN: IP 20, TCP 20 + 20 of options. */
 export const FULL_SYN_PACKET_BYTES = IP_HEADER + 20 + 20;
 
@@ -103,7 +111,7 @@ class SynTemplate implements ProbeTemplate {
   private readonly options: TcpOptions;
   private traceVariant: SynTemplate | null = null;
 
-  constructor(flow: ProbeFlow, key: CookieKey, options: TcpOptions = PLAIN_OPTIONS) {
+  constructor(flow: ProbeFlow, key: CookieKey, options: TcpOptions = PLAIN_OPTIONS, flags: number = TcpFlag.SYN) {
     if (flow.source.family !== 4 || flow.destination.family !== 4) {
       throw new TypeError(`the TCP SYN probe sends IPv4 only for now (${flow.source.text} -> ${flow.destination.text})`);
     }
@@ -118,7 +126,7 @@ class SynTemplate implements ProbeTemplate {
     writeIPv4Header(bytes, 0, { id: 0, ttl: 0, dontFragment: true, protocol: IpProtocol.TCP, ...ip, totalLength: length });
     bytes.writeUInt16BE(0, 10);
     const pseudo = pseudoHeaderSum(flow.source, flow.destination, IpProtocol.TCP, tcpHeader);
-    writeTcpSegment(bytes, IP_HEADER, { sourcePort: 0, destinationPort: 0, sequence: 0, flags: TcpFlag.SYN, window: SYN_WINDOW, options }, () => pseudo);
+    writeTcpSegment(bytes, IP_HEADER, { sourcePort: 0, destinationPort: 0, sequence: 0, flags, window: SYN_WINDOW, options }, () => pseudo);
     bytes.writeUInt16BE(0, IP_HEADER + 16);
     this.bytes = bytes;
     this.ipBaseSum = onesComplementSum(bytes, 0, IP_HEADER);
@@ -193,7 +201,7 @@ class SynTemplate implements ProbeTemplate {
   /** The same flow and key with a Linux client's full option set (made once). */
   forTrace(): ProbeTemplate {
     if (this.options !== PLAIN_OPTIONS) return this;
-    this.traceVariant ??= new SynTemplate(this.flow, this.key, fullSynOptions(this.key));
+    this.traceVariant ??= new SynTemplate(this.flow, this.key, fullSynOptions(this.key), TRACE_SYN_FLAGS);
     return this.traceVariant;
   }
 

@@ -1,4 +1,5 @@
 import type { PathChangeReport, TargetReport, TtlRewriteReport } from '../model/report.js';
+import { distanceOf } from '../infer/ttl.js';
 import type { TraceOutcome } from './conclude.js';
 
 /**
@@ -33,7 +34,10 @@ export function concludeTtlRewrite(target: TargetReport, outcomes: readonly Trac
     return best;
   };
   const quotedTtl = changes.find((change) => change.field === 'ip.ttl');
-  const reachedEarly = hostHop === null ? [] : outcomes.filter((o) => o.reply !== null && o.reply.from === target.address && o.ttl < hostHop);
+  // The host itself (its reply's TTL says the host's hop: a forged RST from a device on the path carries the
+  // host's address too, but not its distance) reached with fewer TTL than its hop.
+  const reachedEarly =
+    hostHop === null ? [] : outcomes.filter((o) => o.reply !== null && o.reply.from === target.address && distanceOf(o.reply.ttl) === hostHop - 1 && o.ttl < hostHop);
   // Probes of `beyond` ports are forwarded past the target's address (a VIP): routers past its hop are expected there.
   const beyond = new Set(target.ports.filter((port) => port.answeredBy === 'beyond').map((port) => port.port));
   const beyondHost = hostHop === null ? null : lastRouter(Infinity, beyond);
