@@ -22,9 +22,12 @@ export function concludeNat(target: TargetReport, outcomes: readonly TraceOutcom
   const forwardedBy = new Map<number, { hop: number; address: string }>();
   const beyond = target.ports.filter((port) => port.answeredBy === 'beyond' && port.hop !== null);
   const farthest = Math.max(0, ...beyond.map((port) => port.hop!));
-  // The hop at which the target's own address shows: a time-exceeded from it, else its echo replies (the reference).
+  // The nearest hop at which the target's own address shows: its echo replies (the reference), or a time-exceeded
+  // from it. Linux's DNAT rewrites the source of a time-exceeded from a router behind it to the VIP too (the
+  // error is RELATED to the translated flow), so such errors name the VIP at hops past its owner: take the nearest.
   const ownHops = outcomes.filter((o) => o.timeExceeded?.from === target.address).map((o) => o.ttl);
-  const vipHop = ownHops.length > 0 ? Math.min(...ownHops) : target.reference.hop;
+  if (target.reference.hop !== null) ownHops.push(target.reference.hop);
+  const vipHop = ownHops.length > 0 ? Math.min(...ownHops) : null;
   if (beyond.length > 0 && vipHop !== null && vipHop < farthest) {
     const ports = beyond.map((port) => port.port);
     nat.push({

@@ -1,0 +1,99 @@
+// Issue 15 against real kernels: what the path does to --trace's SYNs (iptables rewriters in router namespaces),
+// TTL rewriters and NAT, each placed after the right hop, with every port verdict right or marked undermined.
+import t from 'tap';
+import * as topologies from '../../scripts/lab/topologies.js';
+import { assertLabAvailable, assertVerdicts, CLI, probeJson, withLab } from '../helpers/lab-probe.js';
+import type { PathChangeReport, TargetReport } from '../../src/model/report.js';
+
+const byField = (target: TargetReport) => new Map((target.changes ?? []).map((change) => [change.field, change]));
+const after = (hop: number, firstSeenAt = hop + 1): Pick<PathChangeReport, 'after' | 'firstSeenAt'> => ({
+  after: { hop, address: `198.18.${hop}.2` },
+  firstSeenAt,
+});
+
+if (assertLabAvailable(t)) {
+  t.test('a clean path: changes [] and no TTL rewrite or NAT, every hop quoted in full', async (t) => {
+    await withLab(topologies.article(), async (lab) => {
+      const run = await probeJson(lab, ['198.18.4.2', '-p', '22,80,443', '--trace']);
+      t.equal(run.code, 0, run.stderr);
+      const target = run.report!.targets[0]!;
+      t.same(target.changes, [], 'our SYN arrives as sent');
+      t.equal(target.ttlRewrite, null);
+      t.same(target.nat, []);
+      t.same(target.path?.slice(0, 3).map((hop) => hop.quotedBytes), [40, 40, 40], 'Linux quotes the whole 40-byte SYN');
+      assertVerdicts(t, run.report, { 22: ['closed', 'middlebox', 2], 80: ['closed', 'host', 4], 443: ['open', 'host', 4] });
+    });
+  });
+
+  t.test('rewriters: MSS clamp and DSCP after hop 2, options stripped and ECN removed after hop 3', async (t) => {
+    await withLab(topologies.rewriters(), async (lab) => {
+      const run = await probeJson(lab, ['198.18.6.2', '-p', '22,80,443', '--trace']);
+      t.equal(run.code, 0, run.stderr);
+      const target = run.report!.targets[0]!;
+      const changes = byField(target);
+      t.same(changes.get('tcp.mss'), { field: 'tcp.mss', sent: 1460, seen: 1200, ...after(2) });
+      t.same(changes.get('ip.dscp'), { field: 'ip.dscp', sent: 0, seen: 46, ...after(2) });
+      t.same(changes.get('tcp.options'), {
+        field: 'tcp.options', sent: 'mss,sack-permitted,timestamp,window-scale=7', seen: 'mss,window-scale=7', ...after(3),
+      });
+      t.same(changes.get('tcp.flags'), { field: 'tcp.flags', sent: 0xc2, seen: 0x02, ...after(3) }, 'ECE and CWR removed');
+      t.same([...changes.keys()].sort(), ['ip.dscp', 'tcp.flags', 'tcp.mss', 'tcp.options'], 'nothing else changed');
+      t.equal(target.ttlRewrite, null);
+      assertVerdicts(t, run.report, { 22: ['closed', 'middlebox', 4], 80: ['closed', 'host', 6], 443: ['open', 'host', 6] });
+      const table = await lab.execInClient(process.execPath, [CLI, '198.18.6.2', '-p', '22,443', '--trace'], { timeoutMs: 60_000 });
+      t.equal(table.code, 0, table.stderr);
+      t.match(table.stdout, /what the path does to our SYN[^\n]*\n\s+hop 2 198\.18\.2\.2 sets DSCP 0 -> 46 \(first seen at hop 3\)/);
+      t.match(table.stdout, /hop 2 198\.18\.2\.2 clamps MSS 1460 -> 1200 \(first seen at hop 3\)/);
+      t.match(table.stdout, /hop 3 198\.18\.3\.2 strips SACK-permitted, timestamps \(first seen at hop 4\)/);
+      t.comment(table.stdout);
+    });
+  });
+
+  t.test('TTL reset both ways at hop 2: named, and the verdicts past it marked undermined', async (t) => {
+    await withLab(topologies.ttlRewriteBoth(), async (lab) => {
+      const run = await probeJson(lab, ['198.18.4.2', '-p', '22,80,443', '--trace']);
+      t.equal(run.code, 0, run.stderr);
+      const target = run.report!.targets[0]!;
+      t.match(target.ttlRewrite, { hop: 2, address: '198.18.2.2', direction: 'unknown', undermined: [22, 80, 443] });
+      for (const port of target.ports) {
+        t.match(port.explanation ?? '', /undermined/, `${port.port}: says its verdict is undermined`);
+        t.equal(port.responder?.confirmed, false, `${port.port}: no confirmed responder`);
+      }
+    });
+  });
+
+  t.test('TTL reset of our probes only: direction forward, replies honest, verdicts right', async (t) => {
+    await withLab(topologies.ttlRewriteForward(), async (lab) => {
+      const run = await probeJson(lab, ['198.18.4.2', '-p', '22,80,443', '--trace']);
+      t.equal(run.code, 0, run.stderr);
+      const target = run.report!.targets[0]!;
+      t.match(target.ttlRewrite, { hop: 2, address: '198.18.2.2', direction: 'forward' });
+      t.same(target.ttlRewrite?.undermined, [22, 80, 443]);
+      assertVerdicts(t, run.report, { 22: ['closed', 'middlebox', 3], 80: ['closed', 'host', 4], 443: ['open', 'host', 4] });
+    });
+  });
+
+  t.test('a VIP that DNATs 443: NAT at hop 2, the beyond port forwarded by it', async (t) => {
+    await withLab(topologies.dnatLoadBalancer(), async (lab) => {
+      const run = await probeJson(lab, ['198.18.2.2', '-p', '22,443', '--trace']);
+      t.equal(run.code, 0, run.stderr);
+      const target = run.report!.targets[0]!;
+      t.match(target.nat, [{ hop: 2, address: '198.18.2.2', evidence: 'vip' }]);
+      const port443 = target.ports.find((port) => port.port === 443)!;
+      t.equal(port443.answeredBy, 'beyond');
+      t.same(port443.forwardedBy, { hop: 2, address: '198.18.2.2' });
+      t.equal(target.ttlRewrite, null, 'a VIP is not a TTL rewrite');
+    });
+  });
+
+  t.test('a Linux SNAT is invisible in the quotes (translated back): no change claimed', async (t) => {
+    await withLab(topologies.snat(), async (lab) => {
+      const run = await probeJson(lab, ['198.18.4.2', '-p', '80,443', '--trace']);
+      t.equal(run.code, 0, run.stderr);
+      const target = run.report!.targets[0]!;
+      t.same(target.changes, [], 'the kernel rewrote the quote back to 198.18.1.1');
+      t.same(target.nat, []);
+      assertVerdicts(t, run.report, { 80: ['closed', 'host', 4], 443: ['open', 'host', 4] });
+    });
+  });
+}
