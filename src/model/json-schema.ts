@@ -556,6 +556,10 @@ export const REPORT_JSON_SCHEMA = {
           ],
           "description": "--trace only, silent ports: the last hop whose time-exceeded still came back; the filter is there or on the next link."
         },
+        "undermined": {
+          "const": true,
+          "description": "--trace only, present when a TTL rewriter on the path may have reset the TTLs this verdict rests on (see the target's ttlRewrite); the explanation says so, even for answeredBy host."
+        },
         "forwardedBy": {
           "oneOf": [
             { "type": "object", "required": ["hop", "address"], "properties": { "hop": { "$ref": "#/$defs/hop" }, "address": { "type": "string" } } },
@@ -670,7 +674,8 @@ export const REPORT_JSON_SCHEMA = {
             "properties": {
               "answeredBy": {
                 "const": "host"
-              }
+              },
+              "undermined": false
             }
           },
           "then": {

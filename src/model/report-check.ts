@@ -192,6 +192,7 @@ function checkTarget(problems: Problems, place: string, target: unknown): void {
       explanation: nullable(string),
       responder: optional(hopFinding),
       droppedAfter: optional(hopFinding),
+      undermined: optional((value) => (value === true ? null : `expected true, got ${show(value)}`)),
     });
     if (!portOk) continue;
     const reply = (port as Record<string, unknown>).reply;

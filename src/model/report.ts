@@ -67,12 +67,14 @@ export interface PortReport {
   hop: number | null;
   /** How many SYNs were sent to this port. */
   tries: number;
-  /** One line for a port not answered by the host; null when the host answered. */
+  /** One line for a port not answered by the host; null when the host answered (unless `undermined`). */
   explanation: string | null;
   /** --trace only: the device that answered (its hop and address), confirmed by TTL-limited probes. */
   responder?: { hop: number; address: string | null; confirmed: boolean } | null;
   /** --trace only, silent ports: the last hop whose time-exceeded still came back; the filter is there or on the next link. */
   droppedAfter?: { hop: number; address: string | null; confirmed: boolean } | null;
+  /** --trace only, present (true) when a TTL rewriter may have reset the TTLs this verdict rests on; `explanation` says so, even for the host. */
+  undermined?: true;
   /** --trace only, `beyond` ports: the device before the host that forwards the port (it owns the target's address). */
   forwardedBy?: { hop: number; address: string } | null;
 }

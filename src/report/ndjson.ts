@@ -25,6 +25,7 @@ export interface NdjsonRecord {
   responder?: PortReport['responder'];
   droppedAfter?: PortReport['droppedAfter'];
   forwardedBy?: PortReport['forwardedBy'];
+  undermined?: true;
   /**
    * --trace only: the target's findings about the path (TargetReport's
    * changes, ttlRewrite, nat), the same on every line of a target, so each
@@ -67,6 +68,7 @@ export function targetRecords(target: TargetReport, results: readonly Expectatio
     ...(port.responder !== undefined ? { responder: port.responder } : {}),
     ...(port.droppedAfter !== undefined ? { droppedAfter: port.droppedAfter } : {}),
     ...(port.forwardedBy !== undefined ? { forwardedBy: port.forwardedBy } : {}),
+    ...(port.undermined ? { undermined: true as const } : {}),
     ...path,
     ...expectationOf(byPort.get(port.port)),
   }));

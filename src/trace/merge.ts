@@ -16,7 +16,7 @@ export function withTrace(target: TargetReport, trace: TraceConclusion): TargetR
       droppedAfter: trace.droppedAfter.get(port.port) ?? null,
       ...(port.answeredBy === 'beyond' ? { forwardedBy: trace.forwardedBy.get(port.port) ?? null } : {}),
       ...(trace.ttlRewrite?.undermined.includes(port.port) === true
-        ? { explanation: [port.explanation, `undermined: ${trace.ttlRewrite.explanation}`].filter(Boolean).join('; ') }
+        ? { undermined: true as const, explanation: [port.explanation, `undermined: ${trace.ttlRewrite.explanation}`].filter(Boolean).join('; ') }
         : {}),
     })),
   };

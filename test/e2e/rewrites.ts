@@ -4,6 +4,8 @@ import t from 'tap';
 import * as topologies from '../../scripts/lab/topologies.js';
 import { assertLabAvailable, assertVerdicts, CLI, probeJson, withLab } from '../helpers/lab-probe.js';
 import type { PathChangeReport, TargetReport } from '../../src/model/report.js';
+import { reportProblems } from '../../src/model/report-check.js';
+import { validateReport } from '../report/validate.js';
 
 const byField = (target: TargetReport) => new Map((target.changes ?? []).map((change) => [change.field, change]));
 const after = (hop: number, firstSeenAt = hop + 1): Pick<PathChangeReport, 'after' | 'firstSeenAt'> => ({
@@ -30,6 +32,8 @@ if (assertLabAvailable(t)) {
       const run = await probeJson(lab, ['198.18.6.2', '-p', '22,80,443', '--trace']);
       t.equal(run.code, 0, run.stderr);
       const target = run.report!.targets[0]!;
+      t.same(validateReport(run.report), [], 'the published schema accepts the changes');
+      t.same(reportProblems(run.report), []);
       const changes = byField(target);
       t.same(changes.get('tcp.mss'), { field: 'tcp.mss', sent: 1460, seen: 1200, ...after(2) });
       t.same(changes.get('ip.dscp'), { field: 'ip.dscp', sent: 0, seen: 46, ...after(2) });
@@ -55,7 +59,10 @@ if (assertLabAvailable(t)) {
       t.equal(run.code, 0, run.stderr);
       const target = run.report!.targets[0]!;
       t.match(target.ttlRewrite, { hop: 2, address: '198.18.2.2', direction: 'unknown', undermined: [22, 80, 443] });
+      t.same(validateReport(run.report), [], 'the published schema accepts an undermined host verdict with its explanation');
+      t.same(reportProblems(run.report), [], 'and so does the run-time check');
       for (const port of target.ports) {
+        t.equal(port.undermined, true, `${port.port}: undermined`);
         t.match(port.explanation ?? '', /undermined/, `${port.port}: says its verdict is undermined`);
         t.equal(port.responder?.confirmed, false, `${port.port}: no confirmed responder`);
       }

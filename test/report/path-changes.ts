@@ -33,3 +33,20 @@ t.test('the table lists them under the path; a clean path says how far it was se
   ]);
   t.same(pathFindingLines({ ...target, path: undefined }), [], 'nothing without --trace');
 });
+
+t.test('the traced fixture with its changes passes the schema and the run-time check', async (t) => {
+  const { validateReport, validateNdjson } = await import('./validate.js');
+  const { reportProblems } = await import('../../src/model/report-check.js');
+  const { formatNdjson } = await import('../../src/report/ndjson.js');
+  const report = JSON.parse(JSON.stringify(tracedReport()));
+  t.same(validateReport(report), []);
+  t.same(reportProblems(report), []);
+  t.same(validateNdjson(formatNdjson(tracedReport())), []);
+  const broken = JSON.parse(JSON.stringify(report));
+  broken.targets[0].changes[0].field = 'tcp.colour';
+  t.not(validateReport(broken).length, 0, 'an unknown field name fails the schema');
+  t.match(reportProblems(broken), [/changes\[0\]\.field: expected one of ip\.dscp/]);
+  delete broken.targets[0].changes;
+  t.match(reportProblems(broken), [/changes: expected with path/]);
+  t.not(validateReport(broken).length, 0, 'a path without changes fails the schema');
+});
