@@ -1,5 +1,5 @@
 import type { NatReport, PathChangeReport, TargetReport } from '../model/report.js';
-import type { TraceOutcome } from './conclude.js';
+import type { TraceOutcome } from './outcome.js';
 
 /** What the NAT evidence adds to a trace: findings, and per `beyond` port the device that forwards it. */
 export interface NatConclusion {

@@ -1,6 +1,6 @@
 import type { PathChangeReport, TargetReport, TtlRewriteReport } from '../model/report.js';
 import { distanceOf } from '../infer/ttl.js';
-import type { TraceOutcome } from './conclude.js';
+import type { TraceOutcome } from './outcome.js';
 
 /**
  * Finds a device that resets the TTL of what it forwards (`iptables -j TTL
