@@ -106,7 +106,11 @@ export interface TtlRewriteReport {
   hop: number;
   address: string | null;
   direction: TtlRewriteDirection;
-  /** Ports whose verdict rests on reply TTLs the rewriter may have reset: no confident verdict is claimed for them. */
+  /**
+   * Ports whose verdict rests on reply TTLs the rewriter may have reset: no confident verdict is claimed for
+   * them. [] for direction forward (the replies' TTLs are honest; only the trace's confirmations past the
+   * rewriter are void, and those responders are unconfirmed).
+   */
   undermined: number[];
   /** Why it was concluded, and what the evidence cannot tell apart. */
   explanation: string;

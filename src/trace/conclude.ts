@@ -5,7 +5,7 @@ import { concludeChanges, type HopQuote } from './changes.js';
 import { concludeNat } from './nat.js';
 import type { TraceOutcome } from './outcome.js';
 import type { TracePlan } from './plan.js';
-import { concludeTtlRewrite } from './ttl-rewrite.js';
+import { concludeTtlRewrite, unconfirmable } from './ttl-rewrite.js';
 
 export type { TraceOutcome } from './outcome.js';
 
@@ -97,7 +97,7 @@ export function concludeTrace(target: TargetReport, plan: TracePlan, outcomes: r
   }
   if (ttlRewrite) {
     // A responder past the rewriter was "confirmed" by TTLs the rewriter reset: claim nothing.
-    for (const port of ttlRewrite.undermined) {
+    for (const port of unconfirmable(target, ttlRewrite)) {
       const found = responders.get(port);
       if (found) responders.set(port, { ...found, confirmed: false });
     }

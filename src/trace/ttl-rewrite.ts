@@ -76,10 +76,18 @@ export function concludeTtlRewrite(target: TargetReport, outcomes: readonly Trac
       `the host's replies look as close as hop ${hostHop}, yet the router at hop ${hop} forwarded our probes on to it: ` +
       `either hop ${hop} resets the TTL (both ways), or the return path is shorter than the forward one; the TTLs cannot tell these apart`;
   }
-  // Forward only: reply TTLs are honest, only the trace's confirmations past the rewriter are void.
-  // Otherwise every reply whose TTL says "hop >= rewriter" may have been reset there: host and a device beyond look alike.
-  const undermined = target.ports
-    .filter((port) => port.hop !== null && (direction === 'forward' ? port.hop > hop : port.hop >= hop))
-    .map((port) => port.port);
+  // Forward only: the replies' TTLs are honest, so the verdicts stand (only the trace's confirmations past the
+  // rewriter are void, see unconfirmable). Otherwise every reply whose TTL says "hop >= rewriter" may have been
+  // reset there: the host and a device beyond the rewriter look alike.
+  const undermined = direction === 'forward' ? [] : target.ports.filter((port) => port.hop !== null && port.hop >= hop).map((port) => port.port);
   return { hop, address, direction, undermined, explanation };
+}
+
+/**
+ * Ports whose responder TTL-limited probes cannot confirm: past a TTL rewriter a probe's TTL no longer
+ * says how far it went, so "TTL t reached it" proves nothing about hop t. Pure.
+ */
+export function unconfirmable(target: TargetReport, rewrite: TtlRewriteReport): number[] {
+  const past = target.ports.filter((port) => port.hop !== null && port.hop > rewrite.hop).map((port) => port.port);
+  return [...new Set([...past, ...rewrite.undermined])].sort((a, b) => a - b);
 }

@@ -75,7 +75,11 @@ if (assertLabAvailable(t)) {
       t.equal(run.code, 0, run.stderr);
       const target = run.report!.targets[0]!;
       t.match(target.ttlRewrite, { hop: 2, address: '198.18.2.2', direction: 'forward' });
-      t.same(target.ttlRewrite?.undermined, [22, 80, 443]);
+      t.same(target.ttlRewrite?.undermined, [], 'the replies are honest: every verdict stands');
+      for (const port of target.ports) {
+        t.equal(port.undermined, undefined, `${port.port}: not undermined`);
+        t.equal(port.responder?.confirmed, false, `${port.port}: past the rewriter, TTL-limited probes confirm nothing`);
+      }
       assertVerdicts(t, run.report, { 22: ['closed', 'middlebox', 3], 80: ['closed', 'host', 4], 443: ['open', 'host', 4] });
     });
   });

@@ -3,7 +3,7 @@ import { buildTargetReport } from '../../src/infer/target-report.js';
 import type { TargetObservation } from '../../src/infer/observation.js';
 import type { TraceOutcome } from '../../src/trace/conclude.js';
 import { concludeNat } from '../../src/trace/nat.js';
-import { concludeTtlRewrite } from '../../src/trace/ttl-rewrite.js';
+import { concludeTtlRewrite, unconfirmable } from '../../src/trace/ttl-rewrite.js';
 
 const outcome = (port: number, ttl: number, fields: Partial<TraceOutcome>): TraceOutcome => ({ port, ttl, tries: 1, timeExceeded: null, reply: null, ...fields });
 const te = (hop: number) => ({ from: `198.18.${hop}.2`, rttMs: 0.5 });
@@ -22,11 +22,12 @@ t.test('no rewrite on an ordinary path', async (t) => {
 t.test('forward only: a probe with TTL 3 reaches the host at hop 4, the last time-exceeded came from hop 2', async (t) => {
   const report = target(61, [
     { port: 443, tries: 1, finished: true, reply: { kind: 'syn-ack', from: HOST, ttl: 61, rttMs: 1 } },
-    { port: 22, tries: 1, finished: true, reply: { kind: 'rst', from: HOST, ttl: 63, rttMs: 1 } },
+    { port: 22, tries: 1, finished: true, reply: { kind: 'rst', from: HOST, ttl: 62, rttMs: 1 } },
   ]);
   const outcomes = [outcome(443, 1, { timeExceeded: te(1) }), outcome(443, 2, { timeExceeded: te(2) }), outcome(443, 3, { reply: { kind: 'syn-ack', from: HOST, ttl: 61 } })];
   const rewrite = concludeTtlRewrite(report, outcomes, []);
-  t.match(rewrite, { hop: 2, address: '198.18.2.2', direction: 'forward', undermined: [443] });
+  t.match(rewrite, { hop: 2, address: '198.18.2.2', direction: 'forward', undermined: [] }, 'the replies are honest: no verdict undermined');
+  t.same(unconfirmable(report, rewrite!), [22, 443], 'but no responder past hop 2 can be confirmed by TTL-limited probes');
   t.match(rewrite?.explanation, /TTL 3 reached the host, whose replies show it at hop 4/);
 });
 
