@@ -42,6 +42,8 @@ t.test('the traced fixture with its changes passes the schema and the run-time c
   t.same(validateReport(report), []);
   t.same(reportProblems(report), []);
   t.same(validateNdjson(formatNdjson(tracedReport())), []);
+  const lines = formatNdjson(tracedReport()).trim().split('\n').map((line) => JSON.parse(line));
+  t.ok(lines.every((line) => line.pathChanges.length === 3 && line.ttlRewrite === null), 'every line of the traced target carries its changes');
   const broken = JSON.parse(JSON.stringify(report));
   broken.targets[0].changes[0].field = 'tcp.colour';
   t.not(validateReport(broken).length, 0, 'an unknown field name fails the schema');
