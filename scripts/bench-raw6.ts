@@ -144,7 +144,7 @@ async function worker(job: WorkerJob): Promise<WorkerResult> {
     };
     if (job.mode === 'raw-socket4') {
       const transport = openRawTransport();
-      transport.onPacket((packet) => count(packet[8]!));
+      transport.onPacket((packet) => count((packet as Buffer)[8]!));
       // raw.ts asks SO_RCVBUF 4 MiB, which Linux caps at net.core.rmem_max and doubles.
       receiveBufferBytes = Math.min(4 * 1024 * 1024, Number(execFileSync('sysctl', ['-n', 'net.core.rmem_max'], { encoding: 'utf8' }))) * 2;
       stop = () => {

@@ -108,7 +108,9 @@ const lazyModules = {
   },
 };
 
-const yargsShimFromDist = relative(fileURLToPath(new URL('dist', root)), fileURLToPath(new URL('lib/platform-shims/esm.mjs', import.meta.resolve('yargs'))));
+// Where yargs' platform shim sits relative to yargs' package root (it is bundled, but its location is used).
+const yargsDir = dirname(fileURLToPath(import.meta.resolve('yargs/package.json')));
+const yargsShim = `yargs/${relative(yargsDir, fileURLToPath(new URL('lib/platform-shims/esm.mjs', import.meta.resolve('yargs')))).split('\\').join('/')}`;
 await build({
   plugins: [lazyModules],
   entryPoints: [fileURLToPath(new URL('dist/src/cli/main.js', root))],
@@ -121,10 +123,14 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   // yargs' ESM build asks import.meta.url for its own location: its locales sit beside it (read for
-  // the first message). So it gets the location of its platform shim, relative to the bundle as
-  // installed at build time, not the bundle's own.
+  // the first message). So it gets the location of its platform shim in the yargs found at run time:
+  // the package's own node_modules (a global install, a checkout), else the node_modules the package
+  // sits in (installed as a dependency, yargs hoisted). Not a path fixed at build time: the build
+  // machine's layout (a symlinked node_modules, say) is not the user's.
   define: { 'import.meta.url': '__bundleUrl' },
-  banner: { js: `var __bundleUrl=require('url').pathToFileURL(require('path').join(__dirname,${JSON.stringify(yargsShimFromDist)})).href;` },
+  banner: {
+    js: `var __bundleUrl=(()=>{const p=require('path'),s=${JSON.stringify(yargsShim)},c=[p.join(__dirname,'..','node_modules',s),p.join(__dirname,'..','..',s)];return require('url').pathToFileURL(c.find((f)=>require('fs').existsSync(f))??c[0]).href})();`,
+  },
 });
 const unpatched = Object.entries(patched).filter(([, seen]) => !seen).map(([name]) => name);
 if (unpatched.length > 0) throw new Error(`bundle: patched dependency files not found (${unpatched.join(', ')}); revisit scripts/bundle.mjs`);

@@ -4,10 +4,18 @@
  */
 import { fileURLToPath } from 'node:url';
 import { buildChain, requireRoot, type Lab } from './lab/lab.js';
+import { DEMO_TOOLS, ensureTools } from './lab/tools.js';
 import { article } from './lab/topologies.js';
 import { constants as osConstants } from 'node:os';
 
 async function main(): Promise<number> {
+  // A fresh machine lacks iptables (and maybe sysctl): as root they are installed here, announced on
+  // stderr; otherwise this stops with the command to run.
+  const tools = ensureTools(DEMO_TOOLS, { purpose: 'ttl-probe demo' });
+  if (!tools.ok) {
+    process.stderr.write(`${tools.message}\n`);
+    return 3;
+  }
   const reason = requireRoot();
   if (reason) {
     process.stderr.write(`ttl-probe demo: ${reason}; run it as root: sudo npm run demo\n`);

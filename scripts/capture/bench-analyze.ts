@@ -21,7 +21,7 @@ import { closeSync, existsSync, openSync, readSync, statSync, writeSync } from '
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LinkType } from '../../src/model/capture.js';
-import { echoPacket, ethernetFrame, pcapHeader, tcpPacket } from '../../src/capture/synthesize.js';
+import { echoPacket, ethernetFrame, pcapHeader, tcpPacket } from './synthesize.js';
 import { writeIPv4Header } from '../../src/packet/ipv4.js';
 
 const SYN = 0x02;

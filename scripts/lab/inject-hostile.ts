@@ -4,11 +4,14 @@
  * acknowledgment for probed ports, a spoofed RST for a port that was not
  * probed, and ICMP unreachables quoting a SYN with the wrong sequence number.
  *
- *   node dist/scripts/lab/inject-hostile.js CLIENT SOURCE_PORT FROM PORTS DURATION_MS
+ *   node dist/scripts/lab/inject-hostile.js CLIENT SOURCE_PORT FROM PORTS DURATION_MS [READY_FILE]
  *
- * Prints the number of packets sent. Run only inside a lab namespace.
+ * Prints the number of packets sent. READY_FILE, when given, is created once the first packets are
+ * out (so a test starts its probe during the injection however long this took to start). Run only
+ * inside a lab namespace.
  */
 import { randomInt } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { internetChecksum } from '../../src/packet/checksum.js';
 import { ipv4PseudoHeaderSum, IpProtocol, writeIPv4Header } from '../../src/packet/ipv4.js';
@@ -33,9 +36,10 @@ function unreachableQuotingWrongSyn(from: string, client: string, clientPort: nu
   return packet;
 }
 
-const [client, sourcePortText, from, portsText, durationText] = process.argv.slice(2);
+// Sends for DURATION_MS at most; READY_FILE appears once sending began, and creating STOP_FILE ends it early.
+const [client, sourcePortText, from, portsText, durationText, readyFile, stopFile] = process.argv.slice(2);
 if (!client || !sourcePortText || !from || !portsText || !durationText) {
-  process.stderr.write('usage: inject-hostile CLIENT SOURCE_PORT FROM PORTS DURATION_MS\n');
+  process.stderr.write('usage: inject-hostile CLIENT SOURCE_PORT FROM PORTS DURATION_MS [READY_FILE [STOP_FILE]]\n');
   process.exit(2);
 }
 const sourcePort = Number(sourcePortText);
@@ -43,13 +47,14 @@ const ports = portsText.split(',').map(Number);
 const transport = openRawTransport();
 const until = Date.now() + Number(durationText);
 let sent = 0;
-for (let i = 0; Date.now() < until; i++) {
+for (let i = 0; Date.now() < until && !(stopFile && i % 16 === 15 && existsSync(stopFile)); i++) {
   const port = ports[i % ports.length]!;
   transport.send(tcp(from, client, port, sourcePort, TcpFlag.RST | TcpFlag.ACK, 63), client);
   transport.send(tcp(from, client, port, sourcePort, TcpFlag.SYN | TcpFlag.ACK, 63), client);
   transport.send(tcp(from, client, 60000, sourcePort, TcpFlag.RST | TcpFlag.ACK, 63), client);
   transport.send(unreachableQuotingWrongSyn(from, client, sourcePort, port), client);
   sent += 4;
+  if (i === 0 && readyFile) writeFileSync(readyFile, 'sending\n');
   await sleep(1);
 }
 transport.close();

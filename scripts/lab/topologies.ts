@@ -211,3 +211,38 @@ export const topologies = {
 } as const satisfies Record<string, () => Topology>;
 
 export type TopologyName = keyof typeof topologies;
+
+const FORGE_RST_22_V6 = '-A FORWARD -p tcp --dport 22 -j REJECT --reject-with tcp-reset';
+const PROHIBIT_8080_V6 = '-A FORWARD -p tcp --dport 8080 -j REJECT --reject-with icmp6-adm-prohibited';
+const DROP_3000S_V6 = '-A FORWARD -p tcp --dport 3000:3009 -j DROP';
+
+/**
+ * The article's chain in both families: the firewall (hop 2) forges RSTs for 22 over IPv4 and
+ * IPv6; over IPv6 it also answers 8080 with ICMPv6 administratively prohibited and drops
+ * 3000-3009. Its hop limit is set to 64 on purpose: ip6tables' forged RST takes the outgoing
+ * interface's hop limit, and 64 is what the article's firewall used. The client resolves
+ * `server.lab` to both of the server's addresses (IPv6 listed first).
+ */
+export function article6(options: { firewallHopLimit?: number; serverHopLimit?: number } = {}): Topology {
+  return {
+    spec: {
+      ipv6: true,
+      serverName: 'server.lab',
+      routers: [
+        {},
+        {
+          iptables: [FORGE_RST_22, '-A FORWARD -p tcp --dport 8080 -j REJECT --reject-with icmp-admin-prohibited', '-A FORWARD -p tcp --dport 3000:3009 -j DROP'],
+          ip6tables: [FORGE_RST_22_V6, PROHIBIT_8080_V6, DROP_3000S_V6],
+          hopLimit: options.firewallHopLimit ?? 64,
+        },
+        {},
+      ],
+      server: { listen: [443], ...(options.serverHopLimit !== undefined ? { hopLimit: options.serverHopLimit } : {}) },
+    },
+    target: '2001:2:0:4::2',
+    description:
+      'dual stack: client 198.18.1.1 / 2001:2:0:1::1 - router - firewall 198.18.2.2 / 2001:2:0:2::2 (forges RSTs for 22; ' +
+      'IPv6: 8080 administratively prohibited, 3000-3009 dropped) - router - server 198.18.4.2 / 2001:2:0:4::2 ' +
+      '(listens on 443, 80 closed), known to the client as server.lab.',
+  };
+}

@@ -2,7 +2,8 @@ import { buildTargetReport } from '../infer/target-report.js';
 import { hopOf, readTtl } from '../infer/ttl.js';
 import { answeredByOf } from '../infer/verdict.js';
 import { REPORT_SCHEMA } from '../model/report.js';
-import type { AnalysisResult, ObservedReset, PortResets } from './analyzer.js';
+import type { ObservedReset, PortResets } from './resets.js';
+import type { AnalysisResult } from './result.js';
 import type { AnalyzedTargetReport, AnalyzeReport, CaptureSummary, MidflowReset } from '../model/analysis.js';
 
 function hops(count: number): string {

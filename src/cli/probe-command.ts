@@ -13,13 +13,16 @@ import { formatNdjson } from '../report/ndjson.js';
 import { formatPrometheus } from '../report/prometheus.js';
 import { tableChunks } from '../report/table.js';
 import { probeReport } from '../run/probe.js';
-import { openRawTransport } from '../transport/raw.js';
+import { openTransport } from '../transport/open.js';
 import { dropPrivileges } from '../privileges.js';
 import type { Transport } from '../transport/transport.js';
 import { writeChunks, type CommandIo } from './io.js';
 import { MAX_PROBES_WITHOUT_YES, type ProbeOptions } from './probe-options.js';
 import { createProgressBar, wantsProgress } from './progress.js';
-import { resolveTarget, type ResolvedTarget } from '../target/resolve.js';
+import { resolveTargetAddresses, type AddressChoice, type ResolvedTarget } from '../target/resolve.js';
+import { familiesNeeded } from '../target/families.js';
+import type { AddressFamily } from '../model/report.js';
+import { EnvironmentError } from '../errors.js';
 import { mark } from '../timing.js';
 
 /** Name lookups run at once, at most. */
@@ -34,10 +37,20 @@ export interface ProbeJob {
   expectations: Expectation[];
 }
 
-/** Resolves every target (UsageError on the first bad one, in the order given). */
-export async function resolveTargets(targets: readonly string[]): Promise<ResolvedTarget[]> {
+/** Resolves every target to its addresses (UsageError on the first bad one, in the order given). */
+export async function resolveTargets(targets: readonly string[], choice: AddressChoice = { family: null, all: false }): Promise<ResolvedTarget[][]> {
   const limit = pLimit(RESOLVE_CONCURRENCY);
-  return Promise.all(targets.map((target) => limit(() => resolveTarget(target))));
+  return Promise.all(targets.map((target) => limit(() => resolveTargetAddresses(target, choice))));
+}
+
+/**
+ * The address choice of a run with the families it could open: without
+ * IPv6 sockets (no IPv6, no addon) a name falls back to its IPv4 addresses,
+ * as ssh does when IPv6 fails. Pure.
+ */
+export function addressChoice(options: Pick<ProbeOptions, 'family' | 'allAddresses'>, families: ReadonlySet<AddressFamily>): AddressChoice {
+  const family = options.family ?? (families.has(6) ? null : 4);
+  return { family, all: options.allAddresses };
 }
 
 /**
@@ -59,25 +72,44 @@ export async function collectJobs(options: ProbeOptions): Promise<ProbeJob[]> {
 /** Runs a probe and prints its report. Returns 0; 1 when an expectation fails (or, with --fail-on-change, something changed); 130 when interrupted. */
 export async function runProbe(options: ProbeOptions, io: CommandIo): Promise<ExitCodeValue> {
   // Raw sockets first, then privileges go, before any file, name lookup or reply is parsed.
-  const transport = (io.openTransport ?? openRawTransport)();
+  // Only the families the targets need: a run of IPv4 targets never opens an IPv6 socket.
+  const opened = io.openTransport
+    ? { transport: io.openTransport(), families: new Set<AddressFamily>([4, 6]), ipv6Unavailable: null }
+    : openTransport(familiesNeeded(options.targets, options.targetsFile !== null, options.family));
+  const { transport } = opened;
   try {
     mark('sockets open');
     (io.dropPrivileges ?? dropPrivileges)(options.user);
     mark('privileges dropped');
-    return await probeWithTransport(options, io, transport);
+    return await probeWithTransport(options, io, transport, opened.families, opened.ipv6Unavailable);
   } finally {
     transport.close();
   }
 }
 
-async function probeWithTransport(options: ProbeOptions, io: CommandIo, transport: Transport): Promise<ExitCodeValue> {
+async function probeWithTransport(
+  options: ProbeOptions,
+  io: CommandIo,
+  transport: Transport,
+  families: ReadonlySet<AddressFamily>,
+  ipv6Unavailable: string | null,
+): Promise<ExitCodeValue> {
   const jobs = await collectJobs(options);
   const probes = jobs.reduce((sum, job) => sum + job.ports.length, 0);
   if (probes > MAX_PROBES_WITHOUT_YES && !options.yes) {
     throw new UsageError(`this run would probe ${probes} ports (more than ${MAX_PROBES_WITHOUT_YES}): add --yes if that is intended`);
   }
-  const resolved = await resolveTargets(jobs.map((job) => job.target));
+  const addresses = await resolveTargets(jobs.map((job) => job.target), addressChoice(options, families));
   mark('targets resolved');
+  // Each address is its own target (--all-addresses gives a name several), with the job's ports and expectations.
+  const resolvedJobs = jobs.flatMap((job, index) => addresses[index]!.map((target) => ({ job, target })));
+  for (const { target } of resolvedJobs) {
+    if (!families.has(target.family)) {
+      throw new EnvironmentError(`cannot probe ${target.address}: ${target.family === 6 ? (ipv6Unavailable ?? 'no IPv6 sockets were opened') : 'no IPv4 sockets were opened (-6)'}`, 'ERR_NO_FAMILY');
+    }
+  }
+  const resolved = resolvedJobs.map(({ target }) => target);
+  const expanded = resolvedJobs.map(({ job }) => job);
   const baseline = options.baseline === null ? null : await loadBaseline(options.baseline);
   const progress =
     io.terminal && wantsProgress({ stderrIsTTY: true, stdoutIsTTY: io.terminal.stdoutIsTTY, json: options.format === 'json', probes })
@@ -86,7 +118,7 @@ async function probeWithTransport(options: ProbeOptions, io: CommandIo, transpor
   let outcome;
   try {
     outcome = await probeReport(transport, {
-      targets: resolved.map((target, index) => ({ ...target, ports: jobs[index]!.ports })),
+      targets: resolved.map((target, index) => ({ ...target, ports: expanded[index]!.ports })),
       ports: options.ports,
       echoCount: options.echoCount,
       tries: options.tries,
@@ -103,7 +135,7 @@ async function probeWithTransport(options: ProbeOptions, io: CommandIo, transpor
   }
   mark('report built');
   const { report } = outcome;
-  const expectations: ReportExpectations = report.targets.map((target, index) => evaluateExpectations(target, jobs[index]!.expectations));
+  const expectations: ReportExpectations = report.targets.map((target, index) => evaluateExpectations(target, expanded[index]!.expectations));
   const comparison = baseline === null ? null : compareWithBaseline(baseline, report);
   await writeReport(io, options.format, report, expectations, comparison, outcome.durationSeconds);
   mark('report written');

@@ -4,6 +4,7 @@ import type { Expectation } from '../model/expectation.js';
 import { flagGiven, lastText, numberFlag, readFlags, switchFlag, textFlag, type FlagValues } from '../options/flag.js';
 import { RUN_FLAGS } from '../options/run-flags.js';
 import { DEFAULT_PORTS, parsePortList } from '../target/ports.js';
+import type { FamilyChoice } from '../target/resolve.js';
 
 /** Output formats of a probe report. */
 export const OUTPUT_FORMATS = ['table', 'json', 'ndjson', 'junit', 'prometheus', 'markdown'] as const;
@@ -49,6 +50,26 @@ export const PROBE_FLAGS = {
     details:
       'repeatable and comma-joinable, e.g. `--expect 22=closed@middlebox,443=open@host`. STATE is open, closed, unreachable or filtered; BY is host, middlebox, beyond, none (or unknown). Exit 1 unless every expectation holds; the output marks each one and says what was seen instead. Ports named here are probed too (only they, when `-p` is absent).',
     read: (values): Expectation[] => (values.length === 0 ? [] : parseExpectations(values)),
+  }),
+  ipv4: switchFlag({
+    name: 'ipv4',
+    alias: '4',
+    group: 'Targets and ports',
+    describe: 'IPv4 only: a name\'s first IPv4 address; IPv6 literals refused',
+    details: 'IPv4 only, as `ping -4`, `ssh -4`: a name gives its first IPv4 address (nmap\'s and traceroute\'s default); an IPv6 literal is refused. Only IPv4 sockets are opened.',
+  }),
+  ipv6: switchFlag({
+    name: 'ipv6',
+    alias: '6',
+    group: 'Targets and ports',
+    describe: 'IPv6 only: a name\'s first IPv6 address; IPv4 literals refused',
+    details: 'IPv6 only: a name gives its first IPv6 address; an IPv4 literal is refused. Only IPv6 sockets are opened.',
+  }),
+  allAddresses: switchFlag({
+    name: 'all-addresses',
+    group: 'Targets and ports',
+    describe: 'probe every address of a name (both families, or the one of -4/-6), each its own target',
+    details: 'probe every address a name resolves to (both families and every record, or only those of `-4`/`-6`), each its own target in the report. Without it a name gives one address: the first the system resolver returns (see "IPv6").',
   }),
   echoCount: RUN_FLAGS.echoCount,
   tries: RUN_FLAGS.tries,
@@ -103,7 +124,9 @@ export const PROBE_FLAGS = {
 } as const;
 
 /** Everything a probe run needs, validated. */
-export interface ProbeOptions extends Omit<FlagValues<typeof PROBE_FLAGS>, 'format' | 'json'> {
+export interface ProbeOptions extends Omit<FlagValues<typeof PROBE_FLAGS>, 'format' | 'json' | 'ipv4' | 'ipv6'> {
+  /** -4 / -6: only that family; null: a name's first address in the system's order (see README, "IPv6"). */
+  family: FamilyChoice;
   /** Targets given on the command line (probed on `ports`, checked against `expectations`). */
   targets: string[];
   /** Whether -p was given (without it, only the ports --expect names are probed, when it names any). */
@@ -132,7 +155,9 @@ function formatOf(format: OutputFormat | null, json: boolean): OutputFormat {
 export function toProbeOptions(raw: RawProbeArguments): ProbeOptions {
   const targets = hostsOf(raw.hosts);
   if (targets.length === 0 && raw.targets === undefined) throw new UsageError('no target given: ttl-probe HOST [-p PORTS], or --targets FILE');
-  const { format, json, ...flags } = readFlags(PROBE_FLAGS, raw);
+  const { format, json, ipv4, ipv6, ...flags } = readFlags(PROBE_FLAGS, raw);
   if (flags.failOnChange && flags.baseline === null) throw new UsageError('--fail-on-change needs --baseline FILE');
-  return { ...flags, targets, portsGiven: flagGiven(PROBE_FLAGS.ports, raw), format: formatOf(format, json) };
+  if (ipv4 && ipv6) throw new UsageError('-4 and -6 contradict each other');
+  const family: FamilyChoice = ipv4 ? 4 : ipv6 ? 6 : null;
+  return { ...flags, family, targets, portsGiven: flagGiven(PROBE_FLAGS.ports, raw), format: formatOf(format, json) };
 }

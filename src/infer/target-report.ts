@@ -1,4 +1,5 @@
-import { icmpDescription } from '../packet/icmp.js';
+import { parseAddress } from '../packet/address.js';
+import { controlDescription } from '../packet/network.js';
 import type { EchoReport, PortReport, ReplyReport, TargetReport } from '../model/report.js';
 import type { ObservedReply, TargetObservation } from './observation.js';
 import { chooseReference, mostCommon } from './reference.js';
@@ -55,6 +56,8 @@ export function buildTargetReport(observation: TargetObservation): TargetReport 
   const finished = observation.ports.filter((port) => port.finished);
   const replies = new Map(finished.map((port) => [port.port, port.reply ? replyReport(port.reply) : null]));
   const echo = echoReport(observation);
+  // Captures name IPv4 sources as text too; anything unparseable cannot be IPv6 (no such input exists).
+  const family = parseAddress(observation.address)?.family ?? 4;
   const echoDistances = observation.echo.replies.map((reply) => readTtl(reply.ttl).distance);
   const reference = chooseReference(
     echoDistances,
@@ -77,7 +80,7 @@ export function buildTargetReport(observation: TargetObservation): TargetReport 
         referenceDistance: reference.distance,
         referenceSource: reference.source,
         tries: port.tries,
-        detail: reply?.icmpType !== undefined ? icmpDescription(reply.icmpType, reply.icmpCode ?? 0) : undefined,
+        detail: reply?.icmpType !== undefined ? controlDescription(family, reply.icmpType, reply.icmpCode ?? 0) : undefined,
         from: reply?.from,
       }),
     };
@@ -85,6 +88,7 @@ export function buildTargetReport(observation: TargetObservation): TargetReport 
   return {
     target: observation.target,
     address: observation.address,
+    family,
     echo,
     reference: {
       source: reference.source,

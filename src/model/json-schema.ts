@@ -1,4 +1,4 @@
-import { ANSWERED_BY, CHANGE_FIELDS, INITIAL_TTLS, NAT_EVIDENCE, PORT_STATES, REFERENCE_SOURCES, REPLY_KINDS, TTL_REWRITE_DIRECTIONS } from './report.js';
+import { ADDRESS_FAMILIES, ANSWERED_BY, CHANGE_FIELDS, INITIAL_TTLS, NAT_EVIDENCE, PORT_STATES, REFERENCE_SOURCES, REPLY_KINDS, TTL_REWRITE_DIRECTIONS } from './report.js';
 
 /**
  * The published JSON Schemas of `--json` and `--format ndjson`
@@ -200,6 +200,7 @@ export const REPORT_JSON_SCHEMA = {
       "required": [
         "target",
         "address",
+        "family",
         "echo",
         "reference",
         "ports",
@@ -216,6 +217,10 @@ export const REPORT_JSON_SCHEMA = {
           "type": "string",
           "pattern": ADDRESS_PATTERN,
           "description": "The address probed: IPv4 (dotted quad) or IPv6 (RFC 5952 text)."
+        },
+        "family": {
+          "enum": ADDRESS_FAMILIES,
+          "description": "The address family probed: 4 (IPv4) or 6 (IPv6)."
         },
         "echo": {
           "$ref": "#/$defs/echo"

@@ -1,4 +1,6 @@
-import { ANSWERED_BY, CHANGE_FIELDS, NAT_EVIDENCE, PORT_STATES, REFERENCE_SOURCES, REPLY_KINDS, REPORT_SCHEMA, TTL_REWRITE_DIRECTIONS } from './report.js';
+import {
+  ADDRESS_FAMILIES, ANSWERED_BY, CHANGE_FIELDS, NAT_EVIDENCE, PORT_STATES, REFERENCE_SOURCES, REPLY_KINDS, REPORT_SCHEMA, TTL_REWRITE_DIRECTIONS,
+} from './report.js';
 
 /**
  * A run-time check of a parsed `--json` report (schema ttl-probe/1), for
@@ -139,6 +141,8 @@ function checkTarget(problems: Problems, place: string, target: unknown): void {
   const ok = problems.fields(place, target, {
     target: string,
     address: string,
+    // Optional when read back: reports written before IPv6 (schema ttl-probe/1 too) have no family.
+    family: optional((value) => ((ADDRESS_FAMILIES as readonly unknown[]).includes(value) ? null : `expected 4 or 6, got ${show(value)}`)),
     ignored: integer(0),
     pathPort: optional(integer(1, 65535)),
   });

@@ -151,9 +151,14 @@ export interface ReferenceReport {
   hop: number | null;
 }
 
+export const ADDRESS_FAMILIES = [4, 6] as const;
+export type AddressFamily = (typeof ADDRESS_FAMILIES)[number];
+
 export interface TargetReport {
   target: string;
   address: string;
+  /** The address family probed: 4 or 6. */
+  family: AddressFamily;
   echo: EchoReport;
   reference: ReferenceReport;
   ports: PortReport[];

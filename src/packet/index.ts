@@ -6,3 +6,4 @@ export * from './tcp.js';
 export * from './icmp.js';
 export * from './ipv6.js';
 export * from './network.js';
+export * from './icmpv6.js';

@@ -1,4 +1,6 @@
-import { controlError, decodeControlMessage, decodeNetwork, identification, isFragment, upperProtocol, arrivalTtl, controlProtocol } from '../packet/network.js';
+import {
+  controlError, decodeControlMessage, decodeNetwork, identification, isFragment, upperProtocol, arrivalTtl, controlProtocol, type NetworkPacket,
+} from '../packet/network.js';
 import type { MplsEntry } from '../packet/icmp.js';
 import type { AnswerKind, ProbeTemplate, QuotedPacket, SentTags } from './module.js';
 
@@ -52,7 +54,7 @@ const UNRELATED = { type: 'unrelated' } as const;
 
 function flowFor(target: ProbedTarget, protocol: number): ProbedFlow | null {
   const flows = target.flows;
-  for (let i = 0; i < flows.length; i++) if (flows[i]!.template.module.protocol === protocol) return flows[i]!;
+  for (let i = 0; i < flows.length; i++) if (flows[i]!.template.protocol === protocol) return flows[i]!;
   return null;
 }
 
@@ -68,11 +70,21 @@ function flowFor(target: ProbedTarget, protocol: number): ProbedFlow | null {
  * segments whose checksum was left to offload (veth, locally generated
  * replies, many NICs), so a valid reply can carry a "wrong" checksum. The
  * keyed cookie is what proves a reply answers our probe.
+ *
+ * `packet` is a whole packet (IPv4 from raw sockets, which deliver the
+ * header), or one already split into header and payload (IPv6 raw sockets
+ * never deliver the header: the transport hands over what the kernel said
+ * of it), so nothing rebuilds bytes the kernel took away.
  */
-export function classifyReply<T extends ProbedTarget>(packet: Buffer, context: ReplyContext<T>): ReplyEvent<T> {
-  const decoded = decodeNetwork(packet);
-  if (!decoded.ok) return UNRELATED;
-  const { header: ip, payload } = decoded.value;
+export function classifyReply<T extends ProbedTarget>(packet: Buffer | NetworkPacket, context: ReplyContext<T>): ReplyEvent<T> {
+  let ip, payload;
+  if (Buffer.isBuffer(packet)) {
+    const decoded = decodeNetwork(packet);
+    if (!decoded.ok) return UNRELATED;
+    ({ header: ip, payload } = decoded.value);
+  } else {
+    ({ header: ip, payload } = packet);
+  }
   if (isFragment(ip)) return UNRELATED;
   const protocol = upperProtocol(ip);
   if (protocol === controlProtocol(ip)) {
@@ -90,10 +102,12 @@ export function classifyReply<T extends ProbedTarget>(packet: Buffer, context: R
       const match = flow.template.matchQuote(quote.header, quote.transport, flow.sentTags);
       if (match.status === 'unrelated') return UNRELATED;
       if (match.status === 'invalid') return { type: 'ignored', target, reason: match.reason };
+      // Our probe, quoted by an error that says nothing about the port (ICMPv6 packet too big, parameter problem).
+      if (error === 'no-verdict') return { type: 'ignored', target, reason: `control message type ${icmp.type} code ${icmp.code} quoting our probe (no verdict)` };
       const from = ip.source;
       const ttl = arrivalTtl(ip);
       if (error === 'time-exceeded') {
-        return { type: 'time-exceeded', target, flow, subject: match.subject, tag: match.tag, from, ttl, quotedIpId: identification(quote.header), quote, mpls: icmp.mpls };
+        return { type: 'time-exceeded', target, flow, subject: match.subject, tag: match.tag, from, ttl, quotedIpId: identification(quote.header), quote, mpls: 'mpls' in icmp ? icmp.mpls : [] };
       }
       const detail: IcmpDetail = { icmpType: icmp.type, icmpCode: icmp.code, quotedTtl: arrivalTtl(quote.header), sentTtl: context.sentTtl };
       return { type: 'answer', target, flow, subject: match.subject, tag: match.tag, kind: 'icmp-unreachable', from, ttl, icmp: detail };

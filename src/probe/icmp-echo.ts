@@ -1,26 +1,28 @@
 import { addressWords } from '../packet/address.js';
-import { internetChecksum } from '../packet/checksum.js';
-import { decodeIcmp, IcmpType, writeIcmpEcho } from '../packet/icmp.js';
-import { IpProtocol, writeIPv4Header } from '../packet/ipv4.js';
-import type { NetworkHeader } from '../packet/network.js';
+import { finishChecksum, onesComplementSum } from '../packet/checksum.js';
+import { IpProtocol } from '../packet/ipv4.js';
+import {
+  controlChecksumBase, controlProtocolOf, decodeControlMessage, echoTypes, familyOf, networkHeaderTemplate,
+  type NetworkHeader, type NetworkHeaderTemplate,
+} from '../packet/network.js';
 import { cookie, type CookieKey } from './cookie.js';
+import { flowLabelOf } from './flow-label.js';
 import { UNRELATED, type ProbeFlow, type ProbeMatch, type ProbeModule, type ProbeTemplate, type QuoteComparison, type QuotedPacket, type SentTags } from './module.js';
 import { compareIpQuote } from './quote-compare.js';
 
 /**
- * The ICMP echo probe: an echo request with the flow identifier as ICMP
+ * The ICMP echo probe (ICMPv6 echo over IPv6): an echo request with the flow identifier as ICMP
  * identifier and the subject as sequence number, whose data starts with a
  * keyed cookie of (target, identifier, sequence, tag); a reply, or the copy
  * an ICMP error quotes, counts only with that cookie. Subject: the sequence
  * number.
  */
 
-const IP_HEADER = 20;
 const ICMP_HEADER = 8;
 /** A visible marker after the cookie, so a capture shows whose echo this is. */
 const MARKER = Buffer.from('ttl-probe   ', 'latin1');
 export const ECHO_DATA_BYTES = 4 + MARKER.length;
-const ECHO_PACKET_BYTES = IP_HEADER + ICMP_HEADER + ECHO_DATA_BYTES;
+const ECHO_MESSAGE_BYTES = ICMP_HEADER + ECHO_DATA_BYTES;
 
 /** Separates echo cookies from SYN cookies under the same key. */
 const ECHO_DOMAIN = 0xec40;
@@ -33,23 +35,36 @@ export function echoCookie(key: CookieKey, flow: ProbeFlow, sequence: number, ta
 class EchoTemplate implements ProbeTemplate {
   readonly module = icmpEcho;
   readonly flow: ProbeFlow;
+  readonly protocol: number;
   private readonly key: CookieKey;
   private readonly bytes: Buffer;
+  private readonly header: NetworkHeaderTemplate;
+  /** Where the echo message starts. */
+  private readonly at: number;
+  /** The echo types of the flow's family. */
+  private readonly types: { request: number; reply: number };
+  /** Sum of the message with sequence, cookie and checksum zero, and (ICMPv6) of its pseudo-header. */
+  private readonly baseSum: number;
   /** Address words, then the identifier/sequence and domain/tag slots filled per use. */
   private readonly words: number[];
 
   constructor(flow: ProbeFlow, key: CookieKey) {
-    if (flow.source.family !== 4 || flow.destination.family !== 4) {
-      throw new TypeError(`the ICMP echo probe sends IPv4 only for now (${flow.source.text} -> ${flow.destination.text})`);
-    }
     this.flow = flow;
     this.key = key;
-    const bytes = Buffer.alloc(ECHO_PACKET_BYTES);
-    writeIPv4Header(bytes, 0, { id: 0, ttl: 0, protocol: IpProtocol.ICMP, source: flow.source.text, destination: flow.destination.text, totalLength: ECHO_PACKET_BYTES });
-    const data = Buffer.alloc(ECHO_DATA_BYTES);
-    MARKER.copy(data, 4);
-    writeIcmpEcho(bytes, IP_HEADER, { identifier: flow.flowId, sequence: 0, data });
+    const family = flow.destination.family;
+    this.protocol = controlProtocolOf(family);
+    this.types = echoTypes(family);
+    // Over IPv6 the same flow label as the SYNs of this target (flowLabelOf ignores the kind).
+    this.header = networkHeaderTemplate({ source: flow.source, destination: flow.destination, protocol: this.protocol, payloadLength: ECHO_MESSAGE_BYTES, flowLabel: flowLabelOf(key, flow) });
+    const at = this.header.length;
+    const bytes = Buffer.alloc(at + ECHO_MESSAGE_BYTES);
+    this.header.write(bytes);
+    bytes[at] = this.types.request;
+    bytes.writeUInt16BE(flow.flowId, at + 4);
+    MARKER.copy(bytes, at + ICMP_HEADER + 4);
     this.bytes = bytes;
+    this.at = at;
+    this.baseSum = onesComplementSum(bytes, at, bytes.length, controlChecksumBase(flow.source, flow.destination, ECHO_MESSAGE_BYTES));
     this.words = [...addressWords(flow.destination), 0, 0];
   }
 
@@ -62,22 +77,22 @@ class EchoTemplate implements ProbeTemplate {
 
   build(sequence: number, ttl: number, ipId: number, tag: number): Buffer {
     const packet = Buffer.from(this.bytes);
-    packet.writeUInt16BE(ipId, 4);
-    packet[8] = ttl;
-    packet.writeUInt16BE(0, 10);
-    packet.writeUInt16BE(internetChecksum(packet, 0, IP_HEADER), 10);
-    packet.writeUInt16BE(sequence, IP_HEADER + 6);
-    packet.writeUInt32BE(this.cookieFor(sequence, tag), IP_HEADER + ICMP_HEADER);
-    packet.writeUInt16BE(0, IP_HEADER + 2);
-    packet.writeUInt16BE(internetChecksum(packet, IP_HEADER, ECHO_PACKET_BYTES), IP_HEADER + 2);
+    this.header.patch(packet, ttl, ipId);
+    const at = this.at;
+    const carried = this.cookieFor(sequence, tag);
+    packet.writeUInt16BE(sequence, at + 6);
+    packet.writeUInt32BE(carried, at + ICMP_HEADER);
+    const sum = this.baseSum + sequence + (carried >>> 16) + (carried & 0xffff);
+    packet.writeUInt16BE(finishChecksum(sum), at + 2);
     return packet;
   }
 
   /** An echo reply from the target to us, with our identifier, a sequence sent, and the cookie of one of its tags. */
   matchReply(ip: NetworkHeader, payload: Buffer, sentTags: SentTags): ProbeMatch {
     if (ip.source !== this.flow.destination.text || ip.destination !== this.flow.source.text) return UNRELATED;
-    const decoded = decodeIcmp(payload);
-    if (!decoded.ok || decoded.value.type !== IcmpType.ECHO_REPLY || decoded.value.echo === null) return UNRELATED;
+    if (familyOf(ip) !== this.flow.destination.family) return UNRELATED;
+    const decoded = decodeControlMessage(ip, payload);
+    if (!decoded.ok || decoded.value.type !== this.types.reply || decoded.value.echo === null) return UNRELATED;
     const { identifier, sequence, data } = decoded.value.echo;
     if (identifier !== this.flow.flowId) return UNRELATED;
     return this.matchCookie(sequence, data, sentTags, NO_COOKIE);
@@ -86,11 +101,12 @@ class EchoTemplate implements ProbeTemplate {
   /**
    * The quoted echo request: addresses, type, identifier, and the cookie in
    * its data. RFC 792 quotes only 8 bytes after the IP header, which leaves
-   * out the cookie: such a quote proves nothing and is refused.
+   * out the cookie: such a quote proves nothing and is refused (ICMPv6
+   * errors quote up to 1280 bytes, so the cookie is always there).
    */
   matchQuote(quoted: NetworkHeader, transport: Buffer, sentTags: SentTags): ProbeMatch {
     if (quoted.source !== this.flow.source.text || quoted.destination !== this.flow.destination.text) return UNRELATED;
-    if (transport.length < ICMP_HEADER || transport[0] !== IcmpType.ECHO_REQUEST || transport.readUInt16BE(4) !== this.flow.flowId) return UNRELATED;
+    if (transport.length < ICMP_HEADER || transport[0] !== this.types.request || transport.readUInt16BE(4) !== this.flow.flowId) return UNRELATED;
     if (transport.length < ICMP_HEADER + 4) return SHORT_QUOTE;
     return this.matchCookie(transport.readUInt16BE(6), transport.subarray(ICMP_HEADER), sentTags, QUOTE_NO_COOKIE);
   }
@@ -122,6 +138,7 @@ const SHORT_QUOTE: ProbeMatch = { status: 'invalid', reason: 'quoted echo too sh
 
 export const icmpEcho: ProbeModule = {
   name: 'icmp-echo',
+  /** IPv4's number; over IPv6 the flow's template says 58 (ICMPv6). */
   protocol: IpProtocol.ICMP,
   prepare: (flow, key) => new EchoTemplate(flow, key),
 };

@@ -77,6 +77,8 @@ export interface QuoteComparison {
 export interface ProbeTemplate {
   readonly module: ProbeModule;
   readonly flow: ProbeFlow;
+  /** The IP protocol (IPv6 next header) of this flow's probes and direct replies: the module's, or its family's counterpart (ICMPv6 for an echo over IPv6). */
+  readonly protocol: number;
   /**
    * A new packet (network header included) for one probe. `subject` is what
    * the probe asks about (a TCP destination port, an echo sequence number);
@@ -86,6 +88,12 @@ export interface ProbeTemplate {
    * time: sends may be queued.
    */
   build(subject: number, ttl: number, ipId: number, tag: number): Buffer;
+  /**
+   * A packet to send just before probe `tag` of `subject` goes out again
+   * after a silence, undoing what our first probe may have left on the far
+   * side when only its reply was lost; null when nothing needs undoing.
+   */
+  buildBeforeResend?(subject: number, ttl: number, ipId: number, tag: number): Buffer | null;
   /** Judges a packet of this module's protocol (`payload`: what follows the network header). */
   matchReply(ip: NetworkHeader, payload: Buffer, sentTags: SentTags): ProbeMatch;
   /**
@@ -113,8 +121,8 @@ export interface ProbeTemplate {
 export interface ProbeModule {
   /** Stable name (options, diagnostics). */
   readonly name: string;
-  /** The IP protocol (IPv6 next header) of its probes and of the replies it validates. */
+  /** The IP protocol of its IPv4 probes and of the replies it validates (a template's `protocol` gives the flow's own). */
   readonly protocol: number;
-  /** Prepares the constant part of a flow's probes once. Throws TypeError for a flow it cannot send (a programmer error). */
+  /** Prepares the constant part of a flow's probes once, for either family. Throws TypeError for a flow it cannot send (a programmer error). */
   prepare(flow: ProbeFlow, key: CookieKey): ProbeTemplate;
 }

@@ -1,10 +1,10 @@
 import { addressWords } from '../packet/address.js';
 import { finishChecksum, onesComplementSum } from '../packet/checksum.js';
-import { IpProtocol, writeIPv4Header } from '../packet/ipv4.js';
-import type { NetworkHeader } from '../packet/network.js';
-import { pseudoHeaderSum } from '../packet/network.js';
+import { IpProtocol } from '../packet/ipv4.js';
+import { networkHeaderTemplate, pseudoHeaderSum, type NetworkHeader, type NetworkHeaderTemplate } from '../packet/network.js';
 import { decodeTcp, decodeTcpPrefix, encodeTcpOptions, TcpFlag, writeTcpSegment, type TcpOptions } from '../packet/tcp.js';
 import { cookie, type CookieKey } from './cookie.js';
+import { flowLabelOf } from './flow-label.js';
 import { UNRELATED, type ProbeFlow, type ProbeMatch, type ProbeModule, type ProbeTemplate, type QuoteComparison, type QuotedPacket, type SentTags } from './module.js';
 import { compareTcpQuote } from './quote-compare.js';
 
@@ -17,10 +17,12 @@ import { compareTcpQuote } from './quote-compare.js';
 
 export const SYN_WINDOW = 64240;
 export const SYN_MSS = 1460;
-const IP_HEADER = 20;
-/** The plain probe's options: MSS only (TCP header 24 bytes). */
+/** The plain probe's options: MSS only (TCP header 20 bytes + MSS option 4 bytes). */
 const PLAIN_OPTIONS: TcpOptions = { mss: SYN_MSS };
-export const SYN_PACKET_BYTES = IP_HEADER + 20 + encodeTcpOptions(PLAIN_OPTIONS).length;
+/** A RST's TCP header: no options. */
+const RST_HEADER = 20;
+/** An IPv4 SYN's length (IPv6: 40 + 24). */
+export const SYN_PACKET_BYTES = 20 + 20 + encodeTcpOptions(PLAIN_OPTIONS).length;
 /** The window scale a current Linux client offers (tcp_rmem's default 6 MB buffer: scale 7). */
 export const SYN_WINDOW_SCALE = 7;
 
@@ -44,8 +46,8 @@ export function fullSynOptions(key: CookieKey): TcpOptions {
  */
 export const TRACE_SYN_FLAGS = TcpFlag.SYN | TcpFlag.ECE | TcpFlag.CWR;
 
-/** Bytes of a trace SYN: IP 20, TCP 20 + 20 of options. */
-export const FULL_SYN_PACKET_BYTES = IP_HEADER + 20 + 20;
+/** Bytes of an IPv4 trace SYN: IP 20, TCP 20 + 20 of options (IPv6: 40 + 40). */
+export const FULL_SYN_PACKET_BYTES = 20 + 20 + 20;
 
 /**
  * How a TCP segment from the probed port relates to a SYN we sent with
@@ -96,41 +98,45 @@ export function synSequence(key: CookieKey, flow: ProbeFlow, destinationPort: nu
 /** A prepared SYN: bytes with per-probe fields zeroed and the checksum sums of the constant fields. */
 class SynTemplate implements ProbeTemplate {
   readonly module = tcpSyn;
+  readonly protocol = IpProtocol.TCP;
   readonly flow: ProbeFlow;
   private readonly key: CookieKey;
   private readonly bytes: Buffer;
-  /** One's-complement sum of the IP header with id, ttl and checksum zero. */
-  private readonly ipBaseSum: number;
+  /** The network header (either family), patched per probe. */
+  private readonly header: NetworkHeaderTemplate;
+  /** Where the TCP header starts. */
+  private readonly tcpAt: number;
   /** Sum of the pseudo-header and the TCP header with ports, sequence and checksum zero. */
   private readonly tcpBaseSum: number;
   /** The cookie's input: the address words, then two slots (ports, tag) filled per use (cookie() is synchronous). */
   private readonly words: number[];
   private readonly portsWord: number;
   private readonly tagWord: number;
-  private readonly length: number;
+  /** The network header of buildBeforeResend's RST, made on its first use (most runs re-send nothing). */
+  private resetHeader: NetworkHeaderTemplate | undefined;
   private readonly options: TcpOptions;
   private traceVariant: SynTemplate | null = null;
 
   constructor(flow: ProbeFlow, key: CookieKey, options: TcpOptions = PLAIN_OPTIONS, flags: number = TcpFlag.SYN) {
-    if (flow.source.family !== 4 || flow.destination.family !== 4) {
-      throw new TypeError(`the TCP SYN probe sends IPv4 only for now (${flow.source.text} -> ${flow.destination.text})`);
-    }
     this.flow = flow;
     this.key = key;
     this.options = options;
     const tcpHeader = 20 + encodeTcpOptions(options).length;
-    const length = IP_HEADER + tcpHeader;
-    this.length = length;
-    const bytes = Buffer.alloc(length);
-    const ip = { source: flow.source.text, destination: flow.destination.text };
-    writeIPv4Header(bytes, 0, { id: 0, ttl: 0, dontFragment: true, protocol: IpProtocol.TCP, ...ip, totalLength: length });
-    bytes.writeUInt16BE(0, 10);
+    // DF for IPv4 (IPv6 routers never fragment); over IPv6 one flow label for all of a target's probes.
+    const header = networkHeaderTemplate({
+      source: flow.source, destination: flow.destination, protocol: IpProtocol.TCP, payloadLength: tcpHeader,
+      dontFragment: true, flowLabel: flowLabelOf(key, flow),
+    });
+    const tcpAt = header.length;
+    const bytes = Buffer.alloc(tcpAt + tcpHeader);
+    header.write(bytes);
     const pseudo = pseudoHeaderSum(flow.source, flow.destination, IpProtocol.TCP, tcpHeader);
-    writeTcpSegment(bytes, IP_HEADER, { sourcePort: 0, destinationPort: 0, sequence: 0, flags, window: SYN_WINDOW, options }, () => pseudo);
-    bytes.writeUInt16BE(0, IP_HEADER + 16);
+    writeTcpSegment(bytes, tcpAt, { sourcePort: 0, destinationPort: 0, sequence: 0, flags, window: SYN_WINDOW, options }, () => pseudo);
+    bytes.writeUInt16BE(0, tcpAt + 16);
     this.bytes = bytes;
-    this.ipBaseSum = onesComplementSum(bytes, 0, IP_HEADER);
-    this.tcpBaseSum = onesComplementSum(bytes, IP_HEADER, length, pseudo);
+    this.header = header;
+    this.tcpAt = tcpAt;
+    this.tcpBaseSum = onesComplementSum(bytes, tcpAt, bytes.length, pseudo);
     this.words = [...addressWords(flow.source), ...addressWords(flow.destination), 0, 0];
     this.portsWord = this.words.length - 2;
     this.tagWord = this.words.length - 1;
@@ -144,22 +150,48 @@ class SynTemplate implements ProbeTemplate {
   }
 
   build(destinationPort: number, ttl: number, ipId: number, tag: number): Buffer {
-    const length = this.length;
+    const length = this.bytes.length;
     const packet = Buffer.allocUnsafe(length);
     this.bytes.copy(packet, 0, 0, length);
     const sourcePort = this.flow.flowId;
     const sequence = this.sequenceFor(destinationPort, tag);
     // Plain byte stores: this runs once per probe, and Buffer's checked writers cost more than the
     // packet's whole construction (every value here is already in range by construction).
-    writeUint16(packet, 4, ipId);
-    packet[8] = ttl;
-    writeUint16(packet, 10, finishChecksum(this.ipBaseSum + ipId + (ttl << 8)));
-    writeUint16(packet, IP_HEADER, sourcePort);
-    writeUint16(packet, IP_HEADER + 2, destinationPort);
-    writeUint16(packet, IP_HEADER + 4, sequence >>> 16);
-    writeUint16(packet, IP_HEADER + 6, sequence & 0xffff);
+    this.header.patch(packet, ttl, ipId);
+    const at = this.tcpAt;
+    writeUint16(packet, at, sourcePort);
+    writeUint16(packet, at + 2, destinationPort);
+    writeUint16(packet, at + 4, sequence >>> 16);
+    writeUint16(packet, at + 6, sequence & 0xffff);
     const tcpSum = this.tcpBaseSum + sourcePort + destinationPort + (sequence >>> 16) + (sequence & 0xffff);
-    writeUint16(packet, IP_HEADER + 16, finishChecksum(tcpSum));
+    writeUint16(packet, at + 16, finishChecksum(tcpSum));
+    return packet;
+  }
+
+  /**
+   * A RST with sequence number cookie + 1, before a SYN goes out again: if
+   * the host answered the first SYN and only its SYN-ACK was lost, it holds
+   * a half-open connection, and Linux then answers a repeated SYN at most
+   * once per net.ipv4.tcp_invalid_ratelimit (500 ms) and retransmits its
+   * SYN-ACK only after a second, so every re-send of a scan would meet
+   * silence and an open port would be reported filtered. The RST lies
+   * exactly at the host's next expected sequence number, so it removes that
+   * half-open connection (RFC 9293 3.10.7.3; RFC 5961's exact-match rule
+   * holds) and the re-sent SYN opens a fresh one. To a port with no such
+   * state it is a RST to nobody, which no stack or firewall answers.
+   */
+  buildBeforeResend(destinationPort: number, ttl: number, ipId: number, tag: number): Buffer {
+    const { flow } = this;
+    const header = (this.resetHeader ??= networkHeaderTemplate({
+      source: flow.source, destination: flow.destination, protocol: IpProtocol.TCP, payloadLength: RST_HEADER,
+      dontFragment: true, flowLabel: flowLabelOf(this.key, flow),
+    }));
+    const packet = Buffer.alloc(header.length + RST_HEADER);
+    header.write(packet);
+    header.patch(packet, ttl, ipId);
+    const pseudo = pseudoHeaderSum(flow.source, flow.destination, IpProtocol.TCP, RST_HEADER);
+    const sequence = (this.sequenceFor(destinationPort, tag) + 1) >>> 0;
+    writeTcpSegment(packet, header.length, { sourcePort: flow.flowId, destinationPort, sequence, flags: TcpFlag.RST, window: 0 }, () => pseudo);
     return packet;
   }
 

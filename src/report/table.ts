@@ -2,6 +2,17 @@ import { compactPorts } from '../model/ports.js';
 import type { PortReport, Report, TargetReport } from '../model/report.js';
 import { pathFindingLines } from './path-changes.js';
 
+/**
+ * A name as one line of plain text: control characters as \xHH, since a
+ * newline would forge a line of the report and an escape sequence would
+ * drive the reader's terminal. (Target syntax admits no such names today;
+ * the format does not rely on it.)
+ */
+export function printableName(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** "echo: 3/3 replies, ttl 61 (initial 64), distance 3, rtt 0.3 ms". */
 export function echoLine(target: TargetReport): string {
   const { echo } = target;
@@ -51,7 +62,7 @@ function* columnLines(rowsOf: () => Iterable<readonly string[]>, indent: string)
 
 /** One target's section, line by line: header, echo and host lines, the path, the port table, then explanations. */
 export function* targetTableLines(target: TargetReport): Generator<string> {
-  const name = target.target === target.address ? target.address : `${target.target} (${target.address})`;
+  const name = printableName(target.target === target.address ? target.address : `${target.target} (${target.address})`);
   yield `ttl-probe ${name}`;
   yield `  ${echoLine(target)}`;
   yield `  ${referenceLine(target)}`;

@@ -155,8 +155,16 @@ export async function scan(transport: Transport, targets: readonly ScanTarget[],
       reference.sentAt.set(job.subject, now);
       lastReferenceAt = now;
     }
+    const template = job.flow.template;
+    if (job.port !== null && job.port.tries > 0) {
+      const before = template.buildBeforeResend?.(job.subject, options.ttl, ipId, 0) ?? null;
+      if (before !== null) {
+        transport.send(before, job.target.address);
+        ipId = (ipId + 1) & 0xffff;
+      }
+    }
     scheduler.sentJob(job, now);
-    transport.send(job.flow.template.build(job.subject, options.ttl, ipId, 0), job.target.address);
+    transport.send(template.build(job.subject, options.ttl, ipId, 0), job.target.address);
   };
 
   const aborted = (): boolean => options.signal?.aborted === true;

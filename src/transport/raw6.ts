@@ -269,3 +269,44 @@ export function openRaw6(protocol: Raw6ProtocolNumber, options: Raw6Options = {}
     },
   };
 }
+
+/** An IPv6 socket that sends whole packets, IPv6 header included (see openRaw6HeaderSocket). */
+export interface Raw6HeaderSocket {
+  /**
+   * Sends one whole IPv6 packet (header written by the caller: hop limit, flow label and the
+   * upper layer's checksum are the packet's own) to `destination`. Returns false when the
+   * kernel's send buffer is full (nothing sent); throws the kernel's error otherwise.
+   */
+  send(packet: Buffer, destination: string): boolean;
+  close(): void;
+}
+
+/** IPPROTO_RAW: Linux treats an IPv6 raw socket of this protocol as IPV6_HDRINCL. */
+const IPPROTO_RAW = 255;
+
+/**
+ * Opens an IPv6 IPPROTO_RAW socket (send only: it never receives). The IPv6 counterpart of the
+ * IPv4 path's IP_HDRINCL: the packet goes out as written, so any flow label without a lease
+ * and one label shared by ICMPv6 and TCP, the hop limit from the header. Throws as openRaw6.
+ */
+export function openRaw6HeaderSocket(options: { addon?: Raw6Addon } = {}): Raw6HeaderSocket {
+  const addon = options.addon ?? loadRaw6Addon();
+  let fd: number;
+  try {
+    ({ fd } = addon.open(6, IPPROTO_RAW, null, 0));
+  } catch (error) {
+    throw openFailure(error);
+  }
+  let closed = false;
+  return {
+    send(packet, destination) {
+      if (closed) throw new Error('send on a closed IPv6 raw socket');
+      return addon.send(fd, 6, packet, destination, -1, 0) === undefined;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      addon.close(fd);
+    },
+  };
+}

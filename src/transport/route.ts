@@ -20,6 +20,8 @@ const noRoute = (destination: string, reason: string): EnvironmentError =>
 interface UdpHandle {
   bind(address: string, port: number, flags: number): number;
   connect(address: string, port: number): number;
+  bind6(address: string, port: number, flags: number): number;
+  connect6(address: string, port: number): number;
   getsockname(out: { address?: string }): number;
   close(): void;
 }
@@ -63,16 +65,21 @@ function connectedSourceViaHandle(destination: string): string | undefined {
   } catch {
     return undefined;
   }
+  // IPv6 destinations (they alone contain ':') take the handle's IPv6 calls, as node:dgram's udp6 does.
+  const v6 = destination.includes(':');
+  const bind = v6 ? handle.bind6 : handle.bind;
+  const connect = v6 ? handle.connect6 : handle.connect;
+  const unspecified = v6 ? '::' : '0.0.0.0';
   try {
-    if (typeof handle.bind !== 'function' || typeof handle.connect !== 'function' || typeof handle.getsockname !== 'function') return undefined;
-    if (handle.bind('0.0.0.0', 0, 0) !== 0) return undefined;
-    const connected = handle.connect(destination, 9);
+    if (typeof bind !== 'function' || typeof connect !== 'function' || typeof handle.getsockname !== 'function') return undefined;
+    if (bind.call(handle, unspecified, 0, 0) !== 0) return undefined;
+    const connected = connect.call(handle, destination, 9);
     // Negative errno values are the kernel's answer (ENETUNREACH and the like).
     if (typeof connected !== 'number') return undefined;
     if (connected < 0) throw noRoute(destination, getSystemErrorName(connected));
     const local: { address?: string } = {};
     if (handle.getsockname(local) !== 0 || typeof local.address !== 'string') return undefined;
-    if (local.address === '0.0.0.0') throw noRoute(destination, 'no source address');
+    if (local.address === unspecified) throw noRoute(destination, 'no source address');
     return local.address;
   } finally {
     handle.close();
@@ -81,7 +88,8 @@ function connectedSourceViaHandle(destination: string): string | undefined {
 
 function connectedSourceViaDgram(destination: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = process.getBuiltinModule('node:dgram').createSocket('udp4');
+    const v6 = destination.includes(':');
+    const socket = process.getBuiltinModule('node:dgram').createSocket(v6 ? 'udp6' : 'udp4');
     const fail = (reason: string): void => reject(noRoute(destination, reason));
     socket.on('error', (error: NodeJS.ErrnoException) => {
       socket.close();
@@ -92,7 +100,7 @@ function connectedSourceViaDgram(destination: string): Promise<string> {
       try {
         if (error) return fail(error.code ?? error.message);
         const { address } = socket.address();
-        if (address === '0.0.0.0') return fail('no source address');
+        if (address === (v6 ? '::' : '0.0.0.0')) return fail('no source address');
         resolve(address);
       } catch (caught) {
         fail((caught as NodeJS.ErrnoException).code ?? (caught as Error).message);

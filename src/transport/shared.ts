@@ -1,4 +1,4 @@
-import type { Transport } from './transport.js';
+import type { ReceivedPacket, Transport } from './transport.js';
 
 /**
  * One open transport shared by concurrent probe runs (the exporter opens its
@@ -15,7 +15,7 @@ export interface SharedTransport {
 }
 
 export function shareTransport(base: Transport): SharedTransport {
-  const packetListeners = new Set<(packet: Buffer, receivedAt: number) => void>();
+  const packetListeners = new Set<(packet: ReceivedPacket, receivedAt: number) => void>();
   const errorListeners = new Set<(error: Error, destination: string) => void>();
   base.onPacket((packet, receivedAt) => {
     for (const listener of packetListeners) listener(packet, receivedAt);
@@ -26,7 +26,7 @@ export function shareTransport(base: Transport): SharedTransport {
   let open = 0;
   return {
     lease() {
-      let packetListener: ((packet: Buffer, receivedAt: number) => void) | null = null;
+      let packetListener: ((packet: ReceivedPacket, receivedAt: number) => void) | null = null;
       let errorListener: ((error: Error, destination: string) => void) | null = null;
       let closed = false;
       open++;

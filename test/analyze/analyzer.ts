@@ -1,5 +1,6 @@
 import t from 'tap';
-import { CaptureAnalyzer, type AnalysisResult } from '../../src/analyze/analyzer.js';
+import { CaptureAnalyzer } from '../../src/analyze/analyzer.js';
+import type { AnalysisResult } from '../../src/analyze/result.js';
 import { buildAnalyzeReport } from '../../src/analyze/report.js';
 import type { AnalyzeReport } from '../../src/model/analysis.js';
 import type { DecodedPacket } from '../../src/capture/decoded.js';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { copyPacket, PacketDecoder } from '../../src/capture/decoded.js';
-import { echoPacket, icmpErrorPacket, tcpPacket } from '../../src/capture/synthesize.js';
+import { echoPacket, icmpErrorPacket, tcpPacket } from '../helpers/synthesize.js';
 import { writeIPv4Header } from '../../src/packet/ipv4.js';
 
 const syn = tcpPacket({ source: '198.18.1.1', destination: '198.18.4.2', ttl: 64, sourcePort: 40000, destinationPort: 22, sequence: 0xfffffffe, flags: 0x02, options: { mss: 1460 } });

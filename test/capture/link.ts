@@ -1,7 +1,7 @@
 import t from 'tap';
 import { ipv4Start, NOT_IPV4, UNDECODABLE, isSupportedLinkType } from '../../src/capture/link.js';
 import { LinkType } from '../../src/model/capture.js';
-import { cookedV1Frame, cookedV2Frame, ethernetFrame, loopFrame, nullFrame, tcpPacket } from '../../src/capture/synthesize.js';
+import { cookedV1Frame, cookedV2Frame, ethernetFrame, loopFrame, nullFrame, tcpPacket } from '../helpers/synthesize.js';
 
 const ip = tcpPacket({ source: '198.18.4.2', destination: '198.18.1.1', ttl: 63, sourcePort: 22, destinationPort: 50000, flags: 0x14 });
 const ipv6 = Buffer.from('60000000000006400000', 'hex');

@@ -6,7 +6,7 @@ import t from 'tap';
 import { ByteWindow, chunkSource } from '../../src/capture/byte-window.js';
 import { CaptureFormatError } from '../../src/capture/errors.js';
 import { openCapture, openCaptureSource } from '../../src/capture/open.js';
-import { pcapFile, pcapngInterface, pcapngSectionHeader, tcpPacket } from '../../src/capture/synthesize.js';
+import { pcapFile, pcapngInterface, pcapngSectionHeader, tcpPacket } from '../helpers/synthesize.js';
 import { UsageError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttl-probe-open-'));

@@ -20,7 +20,7 @@ import {
   tcpPacket,
   type PcapOptions,
   type SynthFrame,
-} from '../../src/capture/synthesize.js';
+} from '../helpers/synthesize.js';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
 const fixture = (name: string): Buffer => readFileSync(new URL(name, FIXTURES));

@@ -18,7 +18,7 @@ import {
   pcapngSectionHeader,
   pcapngSimplePacket,
   tcpPacket,
-} from '../../src/capture/synthesize.js';
+} from '../helpers/synthesize.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
 

@@ -8,7 +8,7 @@ import { formatTimestamp } from '../../src/report/analysis.js';
 import type { AnalyzeReport } from '../../src/model/analysis.js';
 import { CaptureFormatError } from '../../src/capture/errors.js';
 import { LinkType } from '../../src/model/capture.js';
-import { echoPacket, ethernetFrame, nullFrame, pcapFile, tcpPacket } from '../../src/capture/synthesize.js';
+import { echoPacket, ethernetFrame, nullFrame, pcapFile, tcpPacket } from '../helpers/synthesize.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttl-probe-analyze-'));
 const write = (name: string, data: Buffer | string): string => {

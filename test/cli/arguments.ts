@@ -15,9 +15,10 @@ function messageOf(args: string[], withShape = shape): string {
   return 'accepted';
 }
 
-t.test('a digit flag is an unknown argument, never a positional', async (t) => {
-  t.equal(messageOf(['-6', '198.18.4.2']), 'Unknown argument: -6');
-  t.equal(messageOf(['198.18.4.2', '-4']), 'Unknown argument: -4');
+t.test('an undeclared digit flag is an unknown argument, never a positional', async (t) => {
+  t.equal(messageOf(['-6', '198.18.4.2']), 'accepted', '-6 is --ipv6');
+  t.equal(messageOf(['198.18.4.2', '-4']), 'accepted', '-4 is --ipv4');
+  t.equal(messageOf(['198.18.4.2', '-5']), 'Unknown argument: -5');
   t.equal(messageOf(['198.18.4.2', '-p', '22', '-46']), 'Unknown argument: -46');
   t.equal(messageOf(['serve', '--allow', '198.18.0.0/15', '-1.5']), 'Unknown argument: -1.5');
 });
@@ -27,7 +28,8 @@ t.test("a flag's value may look like a negative number (the limit check names it
   t.equal(messageOf(['198.18.4.2', '-p', '-6']), 'accepted');
   t.equal(messageOf(['198.18.4.2', '--timeout=-5']), 'accepted');
   t.equal(messageOf(['--', '-6']), 'accepted', 'after --, everything is a positional');
-  t.equal(messageOf(['198.18.4.2', '--trace', '-6']), 'Unknown argument: -6', 'a switch takes no value');
+  t.equal(messageOf(['198.18.4.2', '--trace', '-7']), 'Unknown argument: -7', 'a switch takes no value');
+  t.equal(messageOf(['198.18.4.2', '--trace', '-6']), 'accepted', 'a switch, then -6');
 });
 
 t.test('a digit flag the tables declare is left to yargs', async (t) => {

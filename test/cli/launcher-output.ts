@@ -1,15 +1,22 @@
 // The launcher's output path through a real pipe (bin/ttl-probe.js -> src/cli/stdout.ts): a report
 // larger than a pipe holds, read slowly, arrives whole and the run keeps its exit code; a reader that
-// leaves early costs no stack trace. `analyze` of a synthetic capture: no packet is sent.
+// leaves early costs no stack trace. `analyze` of a synthetic capture: no packet is sent, and every run
+// is inside a loopback-only namespace all the same.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LinkType } from '../../src/model/capture.js';
-import { pcapFile, tcpPacket } from '../../src/capture/synthesize.js';
+import { pcapFile, tcpPacket } from '../helpers/synthesize.js';
 import { SYNC_PIPE_BYTES } from '../../src/cli/stdout.js';
 import { CLI } from '../helpers/lab-probe.js';
+import { createBareNamespace } from '../helpers/bare-namespace.js';
+
+const ns = createBareNamespace();
+t.teardown(() => ns.remove());
+/** `ip netns exec` execs the command: its pid, pipes and exit code are the command's own. */
+const inNamespace = (command: string, args: string[]): [string, string[]] => ['ip', ['netns', 'exec', ns.name, command, ...args]];
 
 const directory = mkdtempSync(join(tmpdir(), 'ttl-probe-output-'));
 t.teardown(() => rmSync(directory, { recursive: true, force: true }));
@@ -20,7 +27,7 @@ for (let port = 1; port <= 1500; port++) {
   packets.push(tcpPacket({ source: '198.18.4.2', destination: '198.18.1.1', ttl: 61, sourcePort: port, destinationPort: 40000, acknowledgment: port + 1, flags: 0x14 }));
 }
 writeFileSync(capture, pcapFile({ linkType: LinkType.RAW }, packets.map((data, i) => ({ data, timestampMs: 1000 + i }))));
-const reference = spawnSync(process.execPath, [CLI, 'analyze', capture, '--json'], { encoding: 'utf8' });
+const reference = spawnSync(...inNamespace(process.execPath, [CLI, 'analyze', capture, '--json']), { encoding: 'utf8' });
 
 // python3 (which node-gyp needs anyway) puts the pipe in non-blocking mode before it becomes node,
 // as some parents leave it: then a full pipe answers EAGAIN and writes queue in user space.
@@ -34,7 +41,7 @@ for (const mode of ['blocking', 'non-blocking'] as const) {
       mode === 'blocking'
         ? [process.execPath, [CLI, 'analyze', capture, '--json']]
         : ['python3', [...NONBLOCKING_STDOUT, process.execPath, CLI, 'analyze', capture, '--json']];
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...inNamespace(command, args), { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -56,7 +63,7 @@ for (const mode of ['blocking', 'non-blocking'] as const) {
 }
 
 t.test('a reader that leaves after the first chunk: no stack trace, the run exits with its own code', async (t) => {
-  const child = spawn(process.execPath, [CLI, 'analyze', capture, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(...inNamespace(process.execPath, [CLI, 'analyze', capture, '--json']), { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdout.once('data', () => child.stdout.destroy());

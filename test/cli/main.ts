@@ -23,9 +23,8 @@ if (assertLabAvailable(t)) {
       [['198.18.4.2', '-p', 'ssh'], 'ttl-probe: invalid port "ssh": expected a number 1-65535 or a range like 8000-8010 (see ttl-probe --help)'],
       [['198.18.4.2', '--frobnicate'], 'ttl-probe: Unknown argument: frobnicate (see ttl-probe --help)'],
       [['--frobnicate'], 'ttl-probe: Unknown argument: frobnicate (see ttl-probe --help)'],
-      [['-6', '198.18.4.2'], 'ttl-probe: Unknown argument: -6 (see ttl-probe --help)'],
-      [['198.18.4.2', '-4', '-p', '22'], 'ttl-probe: Unknown argument: -4 (see ttl-probe --help)'],
-      [['-6', 'localhost'], 'ttl-probe: Unknown argument: -6 (see ttl-probe --help)'],
+      [['-6', '198.18.4.2'], 'ttl-probe: 198.18.4.2 is an IPv4 address, but -6 asks for IPv6 (see ttl-probe --help)'],
+      [['198.18.4.2', '-p', '22', '--ipv6'], 'ttl-probe: 198.18.4.2 is an IPv4 address, but -6 asks for IPv6 (see ttl-probe --help)'],
       [['198.18.4.2', '-x'], 'ttl-probe: Unknown argument: x (see ttl-probe --help)'],
       [['serve', '--allow', '198.18.0.0/15', '-6'], 'ttl-probe: Unknown argument: -6 (see ttl-probe --help)'],
       [['completion', 'fish'], 'ttl-probe: completion takes no arguments (got fish): the shell is read from $SHELL (see ttl-probe --help)'],
@@ -36,7 +35,13 @@ if (assertLabAvailable(t)) {
       [['255.255.255.255'], 'ttl-probe: 255.255.255.255 is the broadcast address and cannot be probed (see ttl-probe --help)'],
       [['239.1.2.3'], 'ttl-probe: 239.1.2.3 is a multicast address (224.0.0.0/4) and cannot be probed (see ttl-probe --help)'],
       [['0.0.0.0'], 'ttl-probe: 0.0.0.0 is an unspecified address (0.0.0.0/8) and cannot be probed (see ttl-probe --help)'],
-      [['2001:db8::1'], 'ttl-probe: IPv6 target 2001:db8::1: IPv6 is not supported yet (see ttl-probe --help)'],
+      [['ff02::1'], 'ttl-probe: ff02::1 is a multicast address (ff00::/8) and cannot be probed (see ttl-probe --help)'],
+      [['[::]'], 'ttl-probe: :: is the unspecified address (::) and cannot be probed (see ttl-probe --help)'],
+      [['fe80::1'], 'ttl-probe: fe80::1 is a link-local address (fe80::/10) without a zone (fe80::1%eth0) and cannot be probed (see ttl-probe --help)'],
+      [['::ffff:198.18.4.2'], 'ttl-probe: ::ffff:198.18.4.2 is an IPv4-mapped address: probe the IPv4 address itself (-4) (see ttl-probe --help)'],
+      [['-4', '2001:db8::1'], 'ttl-probe: 2001:db8::1 is an IPv6 address, but -4 asks for IPv4 (see ttl-probe --help)'],
+      [['-4', '-6', '2001:db8::1'], 'ttl-probe: -4 and -6 contradict each other (see ttl-probe --help)'],
+      [['2001:db8::1', '--all-addresses=no'], 'ttl-probe: --all-addresses takes no value (got "no") (see ttl-probe --help)'],
       [['198.18.4.256'], 'ttl-probe: "198.18.4.256" is not an IPv4 address (see ttl-probe --help)'],
     ];
     for (const [args, message] of cases) {
@@ -45,6 +50,12 @@ if (assertLabAvailable(t)) {
       t.equal(run.stderr, `${message}\n`, `message for ${JSON.stringify(args)}`);
       t.equal(run.stdout, '', 'nothing on stdout');
     }
+  });
+
+  t.test('an IPv6 target without a route: one line, exit 3', async (t) => {
+    const run = await cli(['2001:db8::1', '-p', '22']);
+    t.equal(run.code, 3);
+    t.match(run.stderr, /^ttl-probe: no route to 2001:db8::1 \([A-Z]+\)\n$/);
   });
 
   t.test('an unresolvable name is named', async (t) => {

@@ -22,7 +22,15 @@ t.test('defaults', async (t) => {
     failOnChange: false,
     user: null,
     yes: false,
+    family: null,
+    allAddresses: false,
   });
+});
+
+t.test('-4, -6 and --all-addresses', async (t) => {
+  t.match(toProbeOptions({ hosts: ['db.lab'], ipv4: true }), { family: 4, allAddresses: false });
+  t.match(toProbeOptions({ hosts: ['db.lab'], ipv6: true, allAddresses: true }), { family: 6, allAddresses: true });
+  t.throws(() => toProbeOptions({ hosts: ['db.lab'], ipv4: true, ipv6: true }), { message: '-4 and -6 contradict each other' });
 });
 
 t.test('flags as yargs hands them over (camelCase, strings, repeated)', async (t) => {

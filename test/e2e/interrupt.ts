@@ -1,7 +1,7 @@
 // Ctrl-C: stop sending, print what was learned so far in the chosen format, exit 130.
 import t from 'tap';
 import * as topologies from '../../scripts/lab/topologies.js';
-import { assertLabAvailable, CLI, withLab } from '../helpers/lab-probe.js';
+import { assertLabAvailable, CLI, serverSawSegments, serverTcpSegments, withLab } from '../helpers/lab-probe.js';
 import type { Report } from '../../src/model/report.js';
 
 if (assertLabAvailable(t)) {
@@ -13,7 +13,9 @@ if (assertLabAvailable(t)) {
       child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Interrupt once the server has seen a couple of hundred of the run's SYNs (at --rate 500 about 0.4 s
+      // of sending, the whole run would take over two minutes), however long start-up took here.
+      t.ok(await serverSawSegments(lab, await serverTcpSegments(lab), 200), 'the run is sending');
       child.kill('SIGINT');
       const code = await exited;
       t.equal(code, 130, stderr);

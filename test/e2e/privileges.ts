@@ -5,15 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as topologies from '../../scripts/lab/topologies.js';
-import { assertLabAvailable, CLI, withLab } from '../helpers/lab-probe.js';
+import { assertLabAvailable, CLI, serverSawSegments, serverTcpSegments, withLab } from '../helpers/lab-probe.js';
 import type { Lab } from '../../scripts/lab/lab.js';
 
 /** Uid and gid lines of a running process, sampled while it probes. */
 async function identityWhileRunning(lab: Lab, args: string[], env: NodeJS.ProcessEnv): Promise<{ uid: string; gid: string; code: number | null; stdout: string }> {
+  const before = await serverTcpSegments(lab);
   const child = lab.spawnInClient('env', [...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  await new Promise((resolve) => setTimeout(resolve, 700));
+  // Sampled once the server sees the run's SYNs (the sockets are open and the privileges dropped by
+  // then), however long start-up takes here; the run then has seconds of sending left.
+  if (!(await serverSawSegments(lab, before, 100))) throw new Error('the prober never started sending');
   // ip netns exec and env both exec: the pid is the prober's.
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -21,7 +24,7 @@ async function identityWhileRunning(lab: Lab, args: string[], env: NodeJS.Proces
 }
 
 if (assertLabAvailable(t)) {
-  const slow = ['198.18.4.2', '-p', '1-3000', '--rate', '2000', '--json'];
+  const slow = ['198.18.4.2', '-p', '1-3000', '--rate', '1000', '--json'];
 
   t.test('under sudo the prober runs as the invoking user once the sockets are open', async (t) => {
     await withLab(topologies.article(), async (lab) => {

@@ -16,7 +16,7 @@ import { ipv4Start, NOT_IPV4, UNDECODABLE } from '../../src/capture/link.js';
 import { LinkType } from '../../src/model/capture.js';
 import { parsePcapHeader } from '../../src/capture/pcap.js';
 import { timestampScale } from '../../src/capture/pcapng.js';
-import { pcapngSectionHeader } from '../../src/capture/synthesize.js';
+import { pcapngSectionHeader } from '../helpers/synthesize.js';
 import {
   acceptable,
   buildPcap,

@@ -21,7 +21,7 @@ import {
   pcapngOptions,
   pcapngSectionHeader,
   pcapngSimplePacket,
-} from '../../src/capture/synthesize.js';
+} from '../helpers/synthesize.js';
 import type { ReadOutcome, ReadRequest } from './capture-worker.js';
 import {
   addressArb,

@@ -101,7 +101,14 @@ t.test('parseTextPacket never throws and stays fast on any text', async (t) => {
       const started = performance.now();
       const parsed = parseTextPacket(text, clock);
       const sniffed = looksLikeTcpdumpText(text);
-      const ms = performance.now() - started;
+      let ms = performance.now() - started;
+      // A pathological text is slow every time; a loaded machine only once: hold the fastest of 4 to the bound.
+      for (let again = 0; again < 3 && ms > SLOW_PARSE_MS; again++) {
+        const restarted = performance.now();
+        parseTextPacket(text, new TextClock());
+        looksLikeTcpdumpText(text);
+        ms = Math.min(ms, performance.now() - restarted);
+      }
       slowest = Math.max(slowest, ms);
       if (ms > SLOW_PARSE_MS) throw new Error(`parsing ${text.length} characters took ${Math.round(ms)} ms: ${JSON.stringify(text.slice(0, 200))}`);
       if (typeof sniffed !== 'boolean' || !Number.isFinite(clock.lastMs)) return false;

@@ -203,7 +203,7 @@ function checkIcmp(rc: RangeCheck, name: string, result: Decoded<IcmpMessage>, i
  * transport bytes as TCP), with all invariants checked against each
  * decoder's own input. Returns the results, for the guard-band comparison.
  */
-function decodeAll(input: Buffer): Record<string, unknown> {
+function decodeAll(input: Buffer, timed = true): Record<string, unknown> {
   const started = performance.now();
   const rc = new RangeCheck();
   const strict = decodeIPv4(input);
@@ -232,7 +232,17 @@ function decodeAll(input: Buffer): Record<string, unknown> {
       out[`${name} quote`] = { quotedTcp, quotedPrefix, quotedIcmp };
     }
   }
-  rc.that(performance.now() - started < SLOW_MS, `decoding ${input.length} bytes took ${Math.round(performance.now() - started)} ms`);
+  if (timed) {
+    // A pathological input is slow every time; a loaded machine (a GC pause, a descheduled core) only
+    // once: the fastest of the first decode and three more is what is held to the bound.
+    let fastest = performance.now() - started;
+    for (let again = 0; again < 3 && fastest >= SLOW_MS; again++) {
+      const restarted = performance.now();
+      decodeAll(input, false);
+      fastest = Math.min(fastest, performance.now() - restarted);
+    }
+    rc.that(fastest < SLOW_MS, `decoding ${input.length} bytes took ${Math.round(fastest)} ms (the fastest of 4 tries)`);
+  }
   rc.check(`input ${input.toString('hex')}`);
   return out;
 }

@@ -4,6 +4,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { register, unregister } from '../../scripts/lab/teardown.js';
 
 export interface BareNamespace {
   name: string;
@@ -24,8 +25,11 @@ function cleanEnv(): NodeJS.ProcessEnv {
 export function createBareNamespace(): BareNamespace {
   const name = `tpb${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
   execFileSync('ip', ['netns', 'add', name]);
+  // Registered with the labs' teardown, so a SIGTERM (tap's timeout) or SIGINT removes it as well.
+  register(name, { namespaces: [name], children: new Set() });
   execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
   const remove = (): void => {
+    unregister(name);
     try {
       execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
     } catch {

@@ -1,3 +1,4 @@
+import type { Raw6Packet } from '../../src/transport/raw6.js';
 /**
  * A three-namespace IPv6 lab for the transport tests: client - router - server, addresses from
  * 2001:2::/48 (RFC 5180) only, everything inside namespaces (nothing in the root namespace, no
@@ -7,6 +8,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { register, unregister } from '../../scripts/lab/teardown.js';
 import { fileURLToPath } from 'node:url';
 
 export const AGENT = fileURLToPath(new URL('../../dist/scripts/lab/raw6-agent.js', import.meta.url));
@@ -49,7 +51,11 @@ export function buildIpv6Lab(options: Ipv6LabOptions): Ipv6Lab {
   const namespaces = [client, router, server];
   const children: ChildProcess[] = [];
   const created: string[] = [];
+  // Registered with the labs' teardown, so a SIGTERM (tap's timeout) or SIGINT removes it as well.
+  const entry = { namespaces: created, children: new Set<ChildProcess>() };
+  register(prefix, entry);
   const down = (): void => {
+    unregister(prefix);
     for (const child of children) if (child.exitCode === null && child.signalCode === null && child.pid) {
       try {
         process.kill(child.pid, 'SIGKILL');
@@ -115,6 +121,7 @@ export function buildIpv6Lab(options: Ipv6LabOptions): Ipv6Lab {
     start(namespace, command, args) {
       const child = spawn('ip', ['netns', 'exec', namespace, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
+      entry.children.add(child);
       return child;
     },
     down,
@@ -128,14 +135,8 @@ export function agentEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export interface AgentPacket {
-  payload: Buffer;
-  source: string;
-  destination: string;
-  hopLimit: number;
-  receivedAt: number;
-  flowLabel: number;
-  trafficClass: number;
+/** A packet the agent received, as the transport hands it, with the send time of the probe it answers. */
+export interface AgentPacket extends Raw6Packet {
   sentAt: number;
 }
 

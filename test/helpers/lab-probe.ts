@@ -72,3 +72,20 @@ export function assertVerdicts(t: Test, report: Report | null, expected: Expecte
     );
   }
 }
+
+/** TCP segments the lab's server has received so far (its InSegs counter): how tests see that a run is sending. */
+export async function serverTcpSegments(lab: Lab): Promise<number> {
+  const stats = await lab.exec(lab.server.ns, 'cat', ['/proc/net/snmp']);
+  const lines = stats.stdout.split('\n').filter((line) => line.startsWith('Tcp:'));
+  const names = lines[0]!.split(/\s+/);
+  return Number(lines[1]!.split(/\s+/)[names.indexOf('InSegs')]);
+}
+
+/** Resolves once the server has received `count` more TCP segments than `before`, or after `withinMs`; says which. */
+export async function serverSawSegments(lab: Lab, before: number, count: number, withinMs = 30_000): Promise<boolean> {
+  for (const deadline = Date.now() + withinMs; Date.now() < deadline; ) {
+    if ((await serverTcpSegments(lab)) - before >= count) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}

@@ -87,7 +87,7 @@ t.test('the schema file itself', async (t) => {
   t.equal(reportSchema.$schema, 'https://json-schema.org/draft/2020-12/schema');
   const required = (reportSchema.$defs as Record<string, { required?: string[] }>);
   t.same(reportSchema.required, ['schema', 'interrupted', 'targets']);
-  t.same(required.target!.required, ['target', 'address', 'echo', 'reference', 'ports', 'ignored', 'unfinishedPorts']);
+  t.same(required.target!.required, ['target', 'address', 'family', 'echo', 'reference', 'ports', 'ignored', 'unfinishedPorts']);
   t.same(required.portReport!.required, ['port', 'state', 'reply', 'answeredBy', 'hop', 'tries', 'explanation']);
   t.same(required.reply!.required, ['kind', 'from', 'ttl', 'initialTtl', 'distance', 'rttMs']);
   t.same(required.echo!.required, ['sent', 'received', 'ttl', 'initialTtl', 'distance', 'rttMs']);

@@ -45,7 +45,11 @@ t.test('control messages and their errors per family', async (t) => {
   t.equal(controlError(v6.value.header, 1), 'unreachable');
   t.equal(controlError(v6.value.header, 3), 'time-exceeded');
   t.equal(controlError(v6.value.header, 11), null, 'ICMPv4 numbers mean nothing in ICMPv6');
-  t.same(decodeControlMessage(v6.value.header, Buffer.alloc(8)), { ok: false, reason: 'ICMPv6 messages are not decoded yet' });
+  t.equal(controlError(v6.value.header, 2), 'no-verdict', 'packet too big quotes a probe but says nothing of the port');
+  t.equal(controlError(v6.value.header, 4), 'no-verdict', 'parameter problem too');
+  t.equal(controlError(v4.value.header, 12), null, 'IPv4 parameter problem stays unread');
+  t.match(decodeControlMessage(v6.value.header, hex('8100000012340001')), { ok: true, value: { type: 129, echo: { identifier: 0x1234, sequence: 1 } } });
+  t.same(decodeControlMessage(v6.value.header, Buffer.alloc(7)), { ok: false, reason: 'truncated ICMPv6 header (7 < 8 bytes)' });
   t.match(decodeControlMessage(v4.value.header, hex('0000000012340001')), { ok: true, value: { type: 0, echo: { identifier: 0x1234, sequence: 1 } } });
 });
 

@@ -42,11 +42,29 @@ t.test('build patches the per-probe fields and keeps both checksums right', asyn
   t.not(template.build(22, 64, 1, 0), template.build(22, 64, 1, 0), 'a fresh buffer per probe (sends may be queued)');
 });
 
+t.test('buildBeforeResend: a bare RST at the cookie + 1, for either family', async (t) => {
+  const template = tcpSyn.prepare(flow, key);
+  const packet = template.buildBeforeResend!(443, 64, 0x2222, 0)!;
+  const ip = decodeIPv4(packet);
+  if (!ip.ok) throw new Error(ip.reason);
+  t.match(ip.value.header, { source: '198.18.1.1', destination: '198.18.4.2', ttl: 64, id: 0x2222, protocol: IpProtocol.TCP });
+  t.equal(finishChecksum(onesComplementSum(packet, 0, 20)), 0, 'IP header checksum');
+  const tcp = decodeTcp(ip.value.payload);
+  if (!tcp.ok) throw new Error(tcp.reason);
+  t.match(tcp.value, { sourcePort: 40000, destinationPort: 443, sequence: (synSequence(key, flow, 443) + 1) >>> 0, acknowledgment: 0, flags: TcpFlag.RST });
+  t.ok(tcpChecksumHolds(packet), 'TCP checksum');
+  const v6 = { source: requireAddress('2001:2::1'), destination: requireAddress('2001:2:0:4::2'), flowId: 40000 };
+  const v6Template = tcpSyn.prepare(v6, key);
+  const v6Reset = v6Template.buildBeforeResend!(443, 64, 0, 0)!;
+  t.equal(v6Reset.length, 40 + 20, 'over IPv6: 40-byte header, 20-byte segment');
+  t.same(v6Reset.subarray(0, 4), v6Template.build(443, 64, 0, 0).subarray(0, 4), 'the flow label of the SYNs, so the RST takes their path');
+});
+
 t.test('the cookie takes one word per IPv4 address and four per IPv6 address', async (t) => {
   t.equal(synSequence(key, flow, 22, 5), cookie(key, [0xc6120101, 0xc6120402, (40000 << 16) | 22, 5]));
   const v6 = { source: requireAddress('2001:2::1'), destination: requireAddress('2001:2:0:4::2'), flowId: 40000 };
   t.equal(synSequence(key, v6, 22), cookie(key, [0x20010002, 0, 0, 1, 0x20010002, 0x00000004, 0, 2, (40000 << 16) | 22, 0]));
-  t.throws(() => tcpSyn.prepare(v6, key), /IPv4 only for now/, 'sending IPv6 is the next step');
+  t.equal(tcpSyn.prepare(v6, key).build(22, 64, 0, 0).length, 40 + 24, 'an IPv6 SYN: 40-byte header, the same 24-byte segment');
 });
 
 t.test('matchReply: unrelated traffic, aimed but invalid, and answers', async (t) => {

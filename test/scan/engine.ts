@@ -2,7 +2,8 @@ import t from 'tap';
 import { scan, DEFAULT_SCAN_OPTIONS, type ScanOptions } from '../../src/scan/engine.js';
 import { buildTargetReport } from '../../src/infer/target-report.js';
 import { fakeTransport, tcpPacket, type FakeHost } from '../helpers/fake-network.js';
-import { TcpFlag } from '../../src/packet/tcp.js';
+import { decodeTcp, TcpFlag } from '../../src/packet/tcp.js';
+import { decodeIPv4, IpProtocol } from '../../src/packet/ipv4.js';
 
 const fast = (ports: number[], extra: Partial<ScanOptions> = {}): ScanOptions => ({
   ...DEFAULT_SCAN_OPTIONS,
@@ -35,7 +36,16 @@ t.test('classifies every reply kind and retries only silent ports', async (t) =>
   t.match(byPort[3306], { state: 'unreachable', answeredBy: 'middlebox', hop: 2, reply: { from: '198.18.2.2', icmpType: 3, icmpCode: 13, probeDistance: 2 } });
   t.match(byPort[8080], { state: 'filtered', answeredBy: 'none', hop: null, tries: 2 });
   t.same(report.echo, { ...report.echo, sent: 3, received: 3, ttl: 61, distance: 3 });
-  t.equal(transport.sent.length, 3 + 5 + 1, 'three echoes, five SYNs, one re-send for the silent port');
+  t.equal(transport.sent.length, 3 + 5 + 2, 'three echoes, five SYNs, one re-send for the silent port after its RST');
+  const segments = transport.sent.flatMap((packet) => {
+    const ip = decodeIPv4(packet);
+    const tcp = ip.ok && ip.value.header.protocol === IpProtocol.TCP ? decodeTcp(ip.value.payload) : null;
+    return tcp?.ok ? [tcp.value] : [];
+  });
+  const toSilent = segments.filter((segment) => segment.destinationPort === 8080).map((segment) => [segment.flags, segment.sequence]);
+  const synSequence = toSilent[0]![1]!;
+  t.same(toSilent, [[TcpFlag.SYN, synSequence], [TcpFlag.RST, (synSequence + 1) >>> 0], [TcpFlag.SYN, synSequence]],
+    'the re-send goes out right after a RST at the first SYN\'s sequence + 1, and only to the silent port');
 });
 
 t.test('a port answered on a later try', async (t) => {
@@ -93,12 +103,12 @@ t.test('the scan counts send errors and removes its listeners when it ends', asy
   const transport = fakeTransport([{ address: '198.18.4.2', echoTtl: 61, ports: {} }]);
   const send = transport.send.bind(transport);
   transport.send = (packet, destination) => {
-    // The kernel refuses every SYN to port 25.
+    // The kernel refuses every segment to port 25 (both SYNs and the RST before the second).
     if (packet[9] === 6 && packet.readUInt16BE(22) === 25) transport.failSend(new Error('EPERM'), destination);
     else send(packet, destination);
   };
   const result = await scan(transport, [{ target: 'h', address: '198.18.4.2' }], fast([22, 25], { tries: 2 }));
-  t.equal(result.sendErrors, 2, 'both tries to port 25');
+  t.equal(result.sendErrors, 3, 'both tries to port 25 and the RST before the second');
   t.match(result.observations[0]!.ports, [{ port: 22, reply: { kind: 'rst' } }, { port: 25, reply: null, tries: 2 }]);
   t.equal(transport.listeners, 0);
 });

@@ -123,15 +123,15 @@ if (reason) {
     await t.rejects(lab.execInClient('true', []), /torn down/, 'exec after down() is refused');
   });
 
-  t.test('nine-router chain builds quickly and the client reaches 198.18.10.2', async (t) => {
+  t.test('nine-router chain builds and the client reaches 198.18.10.2', async (t) => {
     const topo = nineRouters();
     const started = performance.now();
     const lab = await buildChain(topo.spec);
     const ms = performance.now() - started;
     seenPrefixes.add(lab.prefix);
     t.teardown(() => lab.down());
+    // A figure, not an assertion: how fast `ip` and the kernel go depends on the machine and its load.
     t.comment(`nine-router lab built in ${ms.toFixed(0)} ms`);
-    t.ok(ms < 10_000, `built in ${ms.toFixed(0)} ms`);
 
     t.equal(lab.routers.length, 9);
     t.same(

@@ -232,13 +232,12 @@ t.test('429 beyond --max-concurrent, at once and without queueing; slots come ba
   const second = h.get('/probe?target=198.18.4.2&ports=80');
   await until(() => gate.waiting.length === 2, 'two probes running');
   t.equal(await h.metric('ttl_probe_exporter_probes_in_flight'), 2);
-  const started = Date.now();
   const third = await h.get('/probe?target=198.18.4.2&ports=443');
   t.equal(third.status, 429);
   t.equal(third.headers['retry-after'], '1');
   t.equal(third.body, 'too many probes at once (at most 2, --max-concurrent): retry later\n');
-  t.ok(Date.now() - started < 1000, 'refused at once');
-  t.equal(gate.waiting.length, 2, 'the refused request started no probe');
+  // At once, without queueing: answered while both probes still hold their slots (they end only when released below).
+  t.equal(gate.waiting.length, 2, 'refused while both probes run; the refused request started no probe');
   t.equal((await h.get('/metrics')).status, 200, '/metrics is not subject to the cap');
   gate.releaseAll();
   t.equal((await first).status, 200);
@@ -280,7 +279,8 @@ t.test('the per-probe time bound: aborted, 504, slot and lease released', async 
   const reply = await h.get('/probe?target=198.18.4.2&ports=22');
   t.equal(reply.status, 504);
   t.equal(reply.body, 'the probe of 198.18.4.2 took longer than 0.15 s (--probe-timeout) and was aborted\n');
-  t.ok(Date.now() - started < 2000);
+  // Bounds in this file sit far above the time expected and far below the alternative (a hang, a default timeout).
+  t.ok(Date.now() - started < 10_000, `answered in ${Date.now() - started} ms`);
   t.equal(gate.seen[0]?.signal?.aborted, true, 'the probe saw the abort');
   t.equal(h.shared.leases, 0);
   t.equal(await h.metric('ttl_probe_exporter_probes_total{result="timeout"}'), 1);
@@ -292,7 +292,7 @@ t.test('a real probe that runs out of time is cut short by the signal', async (t
   const started = Date.now();
   const reply = await h.get('/probe?target=198.18.9.9&ports=22');
   t.equal(reply.status, 504);
-  t.ok(Date.now() - started < 3000, `answered in ${Date.now() - started} ms`);
+  t.ok(Date.now() - started < 10_000, `answered in ${Date.now() - started} ms (the probe alone would take minutes)`);
   t.equal(h.shared.leases, 0);
 });
 
@@ -372,8 +372,9 @@ t.test('shutdown: in-flight probes aborted and answered 503, no new connections'
   const pending = h.get('/probe?target=198.18.4.2&ports=22');
   await until(() => gate.waiting.length === 1, 'the probe running');
   const started = Date.now();
-  await h.exporter.shutdown(2000);
-  t.ok(Date.now() - started < 2000, 'did not wait for the probe to end by itself');
+  // A grace far longer than the bound below: waiting for the probe instead of aborting it would take all of it.
+  await h.exporter.shutdown(60_000);
+  t.ok(Date.now() - started < 10_000, 'did not wait for the probe to end by itself');
   const reply = await pending;
   t.equal(reply.status, 503);
   t.equal(reply.body, 'the exporter is shutting down\n');

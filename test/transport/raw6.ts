@@ -237,7 +237,10 @@ t.test('IPv6 through a router, in namespaces', async (t) => {
     let text = '';
     capture.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
     let stderr = '';
-    await new Promise<void>((resolve) => capture.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); if (stderr.includes('listening on')) resolve(); }));
+    await new Promise<void>((resolve, reject) => {
+      capture.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); if (stderr.includes('listening on')) resolve(); });
+      capture.on('close', (code) => reject(new Error(`tcpdump exited (${code}) before listening: ${stderr.trim()}`)));
+    });
     const result = await runAgent(inClient, { protocol: 6, sends: sends(tcpSyn(40003, 7, 9000), 64, ADDRESS.server, 0x12345), waitMs: 3000, count: 1, from: ADDRESS.server });
     t.equal(result.code, 0, result.stderr);
     await once(capture, 'close');

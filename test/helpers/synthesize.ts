@@ -1,98 +1,29 @@
 /**
- * Builds capture files and packets from scratch: for tests (every byte
- * order, timestamp resolution and link type, without a lab) and for the
- * benchmark's generated capture. Packets are written with src/packet's
- * encoders, so they decode exactly like captured ones.
+ * Test builders: capture files and packets from scratch, for every byte
+ * order, timestamp resolution and link type, without a lab. The IPv4
+ * packets, the Ethernet frame and the pcap file header come from
+ * scripts/capture/synthesize.ts (the benchmark's capture is built from them
+ * too) and are re-exported here, so a test imports one module.
  */
-import { writeIcmpEcho, IcmpType } from '../packet/icmp.js';
-import { ipv4PseudoHeaderSum, IpProtocol, writeIPv4Header } from '../packet/ipv4.js';
-import { writeTcpSegment, type TcpOptions } from '../packet/tcp.js';
-import { internetChecksum } from '../packet/checksum.js';
-import { LinkType } from '../model/capture.js';
+import { IcmpType } from '../../src/packet/icmp.js';
+import { IpProtocol, writeIPv4Header } from '../../src/packet/ipv4.js';
+import { internetChecksum } from '../../src/packet/checksum.js';
+import { LinkType } from '../../src/model/capture.js';
+import { ethernetFrame, MAC_A, pcapHeader, type PcapOptions } from '../../scripts/capture/synthesize.js';
+
+export {
+  echoPacket,
+  ethernetFrame,
+  pcapHeader,
+  tcpPacket,
+  type EchoPacketFields,
+  type PcapOptions,
+  type TcpPacketFields,
+} from '../../scripts/capture/synthesize.js';
 
 // ---------------------------------------------------------------------------
 // IPv4 packets
 // ---------------------------------------------------------------------------
-
-export interface TcpPacketFields {
-  source: string;
-  destination: string;
-  ttl: number;
-  sourcePort: number;
-  destinationPort: number;
-  sequence?: number;
-  acknowledgment?: number;
-  flags: number;
-  window?: number;
-  options?: TcpOptions;
-  /** Payload bytes (zeros) after the TCP header. */
-  payloadLength?: number;
-  id?: number;
-}
-
-/** An IPv4/TCP packet. */
-export function tcpPacket(fields: TcpPacketFields): Buffer {
-  const payload = fields.payloadLength ?? 0;
-  const scratch = Buffer.alloc(60);
-  const tcpLength = writeTcpSegment(
-    scratch,
-    0,
-    {
-      sourcePort: fields.sourcePort,
-      destinationPort: fields.destinationPort,
-      sequence: fields.sequence ?? 0,
-      acknowledgment: fields.acknowledgment ?? 0,
-      flags: fields.flags,
-      window: fields.window ?? 64240,
-      options: fields.options,
-    },
-    (length) => ipv4PseudoHeaderSum(fields, IpProtocol.TCP, length),
-  );
-  const packet = Buffer.alloc(20 + tcpLength + payload);
-  writeIPv4Header(packet, 0, {
-    id: fields.id ?? 0,
-    dontFragment: true,
-    ttl: fields.ttl,
-    protocol: IpProtocol.TCP,
-    source: fields.source,
-    destination: fields.destination,
-    totalLength: packet.length,
-  });
-  scratch.copy(packet, 20, 0, tcpLength);
-  return packet;
-}
-
-export interface EchoPacketFields {
-  source: string;
-  destination: string;
-  ttl: number;
-  /** 'request' (type 8) or 'reply' (type 0). */
-  kind: 'request' | 'reply';
-  identifier: number;
-  sequence: number;
-  dataLength?: number;
-}
-
-/** An IPv4 ICMP echo request or reply. */
-export function echoPacket(fields: EchoPacketFields): Buffer {
-  const data = Buffer.alloc(fields.dataLength ?? 16);
-  const packet = Buffer.alloc(20 + 8 + data.length);
-  writeIPv4Header(packet, 0, {
-    id: 0,
-    ttl: fields.ttl,
-    protocol: IpProtocol.ICMP,
-    source: fields.source,
-    destination: fields.destination,
-    totalLength: packet.length,
-  });
-  writeIcmpEcho(packet, 20, {
-    type: fields.kind === 'request' ? IcmpType.ECHO_REQUEST : IcmpType.ECHO_REPLY,
-    identifier: fields.identifier,
-    sequence: fields.sequence,
-    data,
-  });
-  return packet;
-}
 
 export interface IcmpErrorFields {
   /** The router (or host) sending the error. */
@@ -133,26 +64,6 @@ export function icmpErrorPacket(fields: IcmpErrorFields): Buffer {
 // ---------------------------------------------------------------------------
 // Link layers
 // ---------------------------------------------------------------------------
-
-const MAC_A = Buffer.from('02000000000a', 'hex');
-const MAC_B = Buffer.from('02000000000b', 'hex');
-
-/** An Ethernet frame around `payload`, with 802.1Q/802.1ad tags (outermost first) and an ethertype (IPv4 by default). */
-export function ethernetFrame(payload: Buffer, options: { vlanTags?: { tpid: number; id: number }[]; etherType?: number } = {}): Buffer {
-  const tags = options.vlanTags ?? [];
-  const frame = Buffer.alloc(14 + 4 * tags.length + payload.length);
-  MAC_B.copy(frame, 0);
-  MAC_A.copy(frame, 6);
-  let at = 12;
-  for (const tag of tags) {
-    frame.writeUInt16BE(tag.tpid, at);
-    frame.writeUInt16BE(tag.id & 0x0fff, at + 2);
-    at += 4;
-  }
-  frame.writeUInt16BE(options.etherType ?? 0x0800, at);
-  payload.copy(frame, at + 2);
-  return frame;
-}
 
 /** A Linux cooked v1 (SLL) frame: 16-byte header, protocol at offset 14. */
 export function cookedV1Frame(payload: Buffer, protocol = 0x0800): Buffer {
@@ -215,37 +126,12 @@ export function frameFor(linkType: number, packet: Buffer): Buffer {
 // pcap
 // ---------------------------------------------------------------------------
 
-export interface PcapOptions {
-  littleEndian?: boolean;
-  nanosecond?: boolean;
-  /** Kuznetzov's modified pcap (24-byte record headers). */
-  modified?: boolean;
-  linkType: number;
-  snaplen?: number;
-}
-
 /** One frame to write: its bytes (at most the snapshot), when, and its original length on the wire. */
 export interface SynthFrame {
   data: Buffer;
   /** Capture time in ms since the epoch (fractions allowed). */
   timestampMs: number;
   originalLength?: number;
-}
-
-export function pcapHeader(options: PcapOptions): Buffer {
-  const header = Buffer.alloc(24);
-  const little = options.littleEndian ?? true;
-  const magic = options.modified ? 0xa1b2cd34 : options.nanosecond ? 0xa1b23c4d : 0xa1b2c3d4;
-  const u32 = (value: number, at: number): number => (little ? header.writeUInt32LE(value, at) : header.writeUInt32BE(value, at));
-  const u16 = (value: number, at: number): number => (little ? header.writeUInt16LE(value, at) : header.writeUInt16BE(value, at));
-  u32(magic, 0);
-  u16(2, 4);
-  u16(4, 6);
-  u32(0, 8);
-  u32(0, 12);
-  u32(options.snaplen ?? 262144, 16);
-  u32(options.linkType, 20);
-  return header;
 }
 
 /** A pcap record header for `frame` (16 bytes, or 24 for the modified format). */
