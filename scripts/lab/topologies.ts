@@ -246,3 +246,37 @@ export function article6(options: { firewallHopLimit?: number; serverHopLimit?: 
       '(listens on 443, 80 closed), known to the client as server.lab.',
   };
 }
+
+/**
+ * rewriters() in both families (issue 15 over IPv6): over IPv6 r2 clamps the MSS of SYNs to 1200 and sets DSCP 46
+ * in the traffic class, r3 strips SACK-permitted and timestamps (ip6tables TCPMSS, DSCP, TCPOPTSTRIP; the ECN
+ * target is IPv4 only, so IPv6's ECE/CWR pass), r4 forges RSTs for 22. Target: the server's IPv6 address.
+ */
+export function rewriters6(): Topology {
+  const base = rewriters();
+  const ip6tables: string[][] = [
+    [],
+    ['-t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1200', '-t mangle -A FORWARD -p tcp -d 2001:2:0:6::2 -j DSCP --set-dscp 46'],
+    ['-t mangle -A FORWARD -p tcp -j TCPOPTSTRIP --strip-options sack-permitted,timestamp'],
+    [FORGE_RST_22_V6],
+    [],
+  ];
+  const routers = base.spec.routers.map((router, index): NodeSpec => ({ ...router, ip6tables: ip6tables[index] ?? [] }));
+  return {
+    spec: { ipv6: true, routers, server: { ...base.spec.server } },
+    target: '2001:2:0:6::2',
+    description: `dual stack, IPv6 addresses 2001:2:0:k::/64 per link; ${base.description.replace('removes ECE/CWR', 'removes ECE/CWR over IPv4 only')}`,
+  };
+}
+
+/** ttlRewriteBoth() in both families: r2 also resets the hop limit of every IPv6 packet it forwards (ip6tables HL --hl-set 64). */
+export function ttlRewriteBoth6(): Topology {
+  const base = ttlRewriteBoth();
+  const ip6tables: string[][] = [[], ['-t mangle -A FORWARD -j HL --hl-set 64'], [FORGE_RST_22_V6]];
+  const routers = base.spec.routers.map((router, index): NodeSpec => ({ ...router, ip6tables: ip6tables[index] ?? [] }));
+  return {
+    spec: { ipv6: true, routers, server: { ...base.spec.server } },
+    target: '2001:2:0:4::2',
+    description: `dual stack; ${base.description.replace('resets the TTL of everything it forwards to 64', 'resets the TTL and the hop limit of everything it forwards to 64')}`,
+  };
+}

@@ -30,6 +30,8 @@ export type InitialTtl = (typeof INITIAL_TTLS)[number];
 export const CHANGE_FIELDS = [
   'ip.dscp', 'ip.ecn', 'ip.id', 'ip.ttl', 'ip.source',
   'tcp.sourcePort', 'tcp.seq', 'tcp.window', 'tcp.flags', 'tcp.mss', 'tcp.options',
+  // IPv6 only (appended: the IPv4 fields keep their order).
+  'ip.flowLabel',
 ] as const;
 export type ChangeField = (typeof CHANGE_FIELDS)[number];
 /** Which way a TTL rewriter resets the TTL: our probes only, both ways, or not decidable from the evidence. */

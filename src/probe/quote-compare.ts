@@ -28,10 +28,12 @@ class Comparison {
 }
 
 /**
- * The IP fields: DSCP and ECN (IPv4 TOS, IPv6 traffic class), the IPv4 ID,
- * the TTL left (expected `ttlLeft`) and the source address (a NAT that does
- * not translate the quote back). The destination is not compared: the quote
- * matched our flow by it.
+ * The IP fields: DSCP and ECN (IPv4 TOS, IPv6 traffic class), the IPv4 ID
+ * (IPv6 has none: the field is not judged), the TTL or hop limit left
+ * (expected `ttlLeft`), the source address (a NAT that does not translate the
+ * quote back) and, over IPv6, the flow label (one per target, constant in a
+ * run, so a device that sets its own shows). The destination is not
+ * compared: the quote matched our flow by it.
  */
 function compareIp(out: Comparison, sent: NetworkHeader, quoted: NetworkHeader, ttlLeft: number): void {
   const sentClass = sent.version === 4 ? sent.tos : sent.trafficClass;
@@ -41,6 +43,7 @@ function compareIp(out: Comparison, sent: NetworkHeader, quoted: NetworkHeader, 
   if (sent.version === 4 && quoted.version === 4) out.field('ip.id', sent.id, quoted.id);
   out.field('ip.ttl', ttlLeft, quoted.version === 4 ? quoted.ttl : quoted.hopLimit);
   out.field('ip.source', sent.source, quoted.source);
+  if (sent.version === 6 && quoted.version === 6) out.field('ip.flowLabel', sent.flowLabel, quoted.flowLabel);
 }
 
 /** The IP fields only (for probes whose transport header has nothing a middlebox rewrites, such as ICMP echo). */

@@ -1,4 +1,4 @@
-import type { PathChangeReport, TargetReport } from '../model/report.js';
+import type { AddressFamily, PathChangeReport, TargetReport } from '../model/report.js';
 
 /**
  * The words for what --trace learned about the path itself (changes to our
@@ -38,8 +38,11 @@ function optionsVerb(sent: string, seen: string): string {
   return parts.join(' and ');
 }
 
-/** What the device did, as a verb phrase: "clamps MSS 1460 -> 1200", "strips SACK-permitted, timestamps". */
-export function changeVerb(change: PathChangeReport): string {
+/**
+ * What the device did, as a verb phrase: "clamps MSS 1460 -> 1200", "strips
+ * SACK-permitted, timestamps". `family` names the TTL as IPv6 does (hop limit).
+ */
+export function changeVerb(change: PathChangeReport, family: AddressFamily = 4): string {
   const { sent, seen } = change;
   switch (change.field) {
     case 'tcp.mss':
@@ -55,7 +58,10 @@ export function changeVerb(change: PathChangeReport): string {
     case 'ip.id':
       return `rewrites the IP ID ${sent} -> ${seen}`;
     case 'ip.ttl':
-      return `resets the TTL (the next quote shows ${seen} left where ${sent} was due)`;
+      return `resets the ${family === 6 ? 'hop limit' : 'TTL'} (the next quote shows ${seen} left where ${sent} was due)`;
+    case 'ip.flowLabel':
+      // As tcpdump and Wireshark show it.
+      return `rewrites the flow label 0x${Number(sent).toString(16).padStart(5, '0')} -> 0x${Number(seen).toString(16).padStart(5, '0')}`;
     case 'ip.source':
       return `rewrites the source address ${sent} -> ${seen} (NAT)`;
     case 'tcp.sourcePort':
@@ -76,9 +82,9 @@ export function changeVerb(change: PathChangeReport): string {
 }
 
 /** One line per change: "hop 2 198.18.2.2 clamps MSS 1460 -> 1200 (first seen at hop 3)". */
-export function changeLine(change: PathChangeReport): string {
+export function changeLine(change: PathChangeReport, family: AddressFamily = 4): string {
   const who = change.after.hop === 0 ? 'before hop 1 (on the client side), something' : `hop ${change.after.hop}${change.after.address ? ` ${change.after.address}` : ''}`;
-  return `${who} ${changeVerb(change)} (first seen at hop ${change.firstSeenAt})`;
+  return `${who} ${changeVerb(change, family)} (first seen at hop ${change.firstSeenAt})`;
 }
 
 /**
@@ -90,7 +96,7 @@ export function pathFindingLines(target: TargetReport): string[] {
   const lines: string[] = [];
   const quoted = target.path.filter((hop) => typeof hop.quotedBytes === 'number');
   const short = quoted.filter((hop) => hop.quotedBytes! < 20);
-  for (const change of target.changes) lines.push(changeLine(change));
+  for (const change of target.changes) lines.push(changeLine(change, target.family));
   if (target.changes.length === 0 && quoted.length > 0) {
     const last = quoted[quoted.length - 1]!;
     lines.push(short.length === quoted.length ? 'no change seen, but every quote was too short to tell' : `our SYN arrives unchanged as far as hop ${last.hop}'s quote shows`);

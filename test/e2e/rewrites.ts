@@ -12,6 +12,10 @@ const after = (hop: number, firstSeenAt = hop + 1): Pick<PathChangeReport, 'afte
   after: { hop, address: `198.18.${hop}.2` },
   firstSeenAt,
 });
+const after6 = (hop: number, firstSeenAt = hop + 1): Pick<PathChangeReport, 'after' | 'firstSeenAt'> => ({
+  after: { hop, address: `2001:2:0:${hop}::2` },
+  firstSeenAt,
+});
 
 if (assertLabAvailable(t)) {
   t.test('a clean path: changes [] and no TTL rewrite or NAT, every hop quoted in full', async (t) => {
@@ -81,6 +85,56 @@ if (assertLabAvailable(t)) {
         t.equal(port.responder?.confirmed, false, `${port.port}: past the rewriter, TTL-limited probes confirm nothing`);
       }
       assertVerdicts(t, run.report, { 22: ['closed', 'middlebox', 3], 80: ['closed', 'host', 4], 443: ['open', 'host', 4] });
+    });
+  });
+
+  t.test('IPv6, a clean path: changes [] and the whole SYN in every ICMPv6 quote', async (t) => {
+    await withLab(topologies.article6(), async (lab) => {
+      const run = await probeJson(lab, ['2001:2:0:4::2', '-p', '22,80,443', '--trace']);
+      t.equal(run.code, 0, run.stderr);
+      const target = run.report!.targets[0]!;
+      t.equal(target.family, 6);
+      t.same(target.changes, [], 'our SYN arrives as sent: traffic class, flow label, hop limit, TCP header and options');
+      t.equal(target.ttlRewrite, null);
+      t.same(target.nat, []);
+      t.same(target.path?.slice(0, 3).map((hop) => hop.quotedBytes), [40, 40, 40], 'the 40-byte TCP header with the Linux options');
+      t.same(reportProblems(run.report), []);
+      assertVerdicts(t, run.report, { 22: ['closed', 'middlebox', 2], 80: ['closed', 'host', 4], 443: ['open', 'host', 4] });
+    });
+  });
+
+  t.test('IPv6 rewriters: ip6tables MSS clamp and DSCP after hop 2, options stripped after hop 3', async (t) => {
+    await withLab(topologies.rewriters6(), async (lab) => {
+      const run = await probeJson(lab, ['2001:2:0:6::2', '-p', '22,80,443', '--trace']);
+      t.equal(run.code, 0, run.stderr);
+      const target = run.report!.targets[0]!;
+      t.same(validateReport(run.report), [], 'the published schema accepts the changes');
+      t.same(reportProblems(run.report), []);
+      const changes = byField(target);
+      t.same(changes.get('tcp.mss'), { field: 'tcp.mss', sent: 1460, seen: 1200, ...after6(2) });
+      t.same(changes.get('ip.dscp'), { field: 'ip.dscp', sent: 0, seen: 46, ...after6(2) }, 'DSCP in the traffic class');
+      t.same(changes.get('tcp.options'), {
+        field: 'tcp.options', sent: 'mss,sack-permitted,timestamp,window-scale=7', seen: 'mss,window-scale=7', ...after6(3),
+      });
+      t.same([...changes.keys()].sort(), ['ip.dscp', 'tcp.mss', 'tcp.options'], 'nothing else: the flow label and ECE/CWR pass');
+      t.equal(target.ttlRewrite, null);
+      assertVerdicts(t, run.report, { 22: ['closed', 'middlebox', 4], 80: ['closed', 'host', 6], 443: ['open', 'host', 6] });
+      const table = await lab.execInClient(process.execPath, [CLI, '2001:2:0:6::2', '-p', '22,443', '--trace'], { timeoutMs: 60_000 });
+      t.equal(table.code, 0, table.stderr);
+      t.match(table.stdout, /hop 2 2001:2:0:2::2 clamps MSS 1460 -> 1200 \(first seen at hop 3\)/);
+      t.match(table.stdout, /hop 3 2001:2:0:3::2 strips SACK-permitted, timestamps \(first seen at hop 4\)/);
+      t.comment(table.stdout);
+    });
+  });
+
+  t.test('IPv6: a hop-limit reset both ways at hop 2, named, the verdicts past it undermined', async (t) => {
+    await withLab(topologies.ttlRewriteBoth6(), async (lab) => {
+      const run = await probeJson(lab, ['2001:2:0:4::2', '-p', '22,80,443', '--trace']);
+      t.equal(run.code, 0, run.stderr);
+      const target = run.report!.targets[0]!;
+      t.match(target.ttlRewrite, { hop: 2, address: '2001:2:0:2::2', direction: 'unknown', undermined: [22, 80, 443] });
+      t.same(reportProblems(run.report), []);
+      for (const port of target.ports) t.equal(port.undermined, true, `${port.port}: undermined`);
     });
   });
 

@@ -22,6 +22,18 @@ t.test('one line per change, named after the hop that made it', async (t) => {
   for (const [input, line] of cases) t.equal(changeLine(input), line);
 });
 
+t.test('over IPv6: the hop limit by its name, the flow label in hex as tcpdump shows it', async (t) => {
+  const v6 = (field: PathChangeReport['field'], sent: number | string, seen: number | string): PathChangeReport => ({
+    field, sent, seen, after: { hop: 2, address: '2001:2:0:2::2' }, firstSeenAt: 3,
+  });
+  t.equal(changeLine(v6('ip.ttl', 1, 5), 6), 'hop 2 2001:2:0:2::2 resets the hop limit (the next quote shows 5 left where 1 was due) (first seen at hop 3)');
+  t.equal(changeLine(v6('ip.ttl', 1, 5)), 'hop 2 2001:2:0:2::2 resets the TTL (the next quote shows 5 left where 1 was due) (first seen at hop 3)', 'IPv4 by default');
+  t.equal(changeLine(v6('ip.flowLabel', 0x5a5a5, 1), 6), 'hop 2 2001:2:0:2::2 rewrites the flow label 0x5a5a5 -> 0x00001 (first seen at hop 3)');
+  t.equal(changeLine(v6('tcp.mss', 1460, 1200), 6), 'hop 2 2001:2:0:2::2 clamps MSS 1460 -> 1200 (first seen at hop 3)');
+  const target = { ...tracedReport().targets[0]!, family: 6 as const, changes: [v6('ip.ttl', 1, 5)] };
+  t.match(pathFindingLines(target)[0], /resets the hop limit/, "the target's family picks the word");
+});
+
 t.test('the table lists them under the path; a clean path says how far it was seen', async (t) => {
   const text = formatTable(tracedReport());
   t.match(text, /what the path does to our SYN \(from the time-exceeded quotes\):\n\s+hop 1 198\.18\.1\.1 clamps MSS 1460 -> 1200 \(first seen at hop 3\)\n\s+hop 1 198\.18\.1\.1 strips SACK-permitted, timestamps/);
