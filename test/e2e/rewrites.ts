@@ -3,6 +3,7 @@
 import t from 'tap';
 import * as topologies from '../../scripts/lab/topologies.js';
 import { assertLabAvailable, assertVerdicts, CLI, probeJson, withLab } from '../helpers/lab-probe.js';
+import type { Lab } from '../../scripts/lab/lab.js';
 import type { PathChangeReport, TargetReport } from '../../src/model/report.js';
 import { reportProblems } from '../../src/model/report-check.js';
 import { validateReport } from '../report/validate.js';
@@ -16,6 +17,34 @@ const after6 = (hop: number, firstSeenAt = hop + 1): Pick<PathChangeReport, 'aft
   after: { hop, address: `2001:2:0:${hop}::2` },
   firstSeenAt,
 });
+
+// GETs `path` from the exporter inside the client namespace (its loopback is not the root namespace's); node's fetch.
+const GET_JS = 'fetch(process.argv[1]).then(async (r) => process.stdout.write(r.status + "\\n" + (await r.text())))';
+
+/** Runs `ttl-probe serve` in the client namespace for one request to `path` and returns the body of a 200. */
+async function exporterProbe(lab: Lab, path: string): Promise<string> {
+  // The lab's client namespace is this test's own: a fixed port cannot collide.
+  const port = 9799;
+  const child = lab.spawnInClient(process.execPath, [CLI, 'serve', '--listen', `127.0.0.1:${port}`, '--allow', '198.18.0.0/15'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise((resolve) => child.once('close', resolve));
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!/listening on http:\/\//.test(output)) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`ttl-probe serve not ready: ${output.trim()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const run = await lab.execInClient(process.execPath, ['-e', GET_JS, `http://127.0.0.1:${port}${path}`], { timeoutMs: 60_000 });
+    const [status, ...body] = run.stdout.split('\n');
+    if (run.code !== 0 || status !== '200') throw new Error(`GET ${path}: ${run.code} ${run.stdout.slice(0, 200)} ${run.stderr.trim()}`);
+    return body.join('\n');
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
 
 if (assertLabAvailable(t)) {
   t.test('a clean path: changes [] and no TTL rewrite or NAT, every hop quoted in full', async (t) => {
@@ -54,6 +83,14 @@ if (assertLabAvailable(t)) {
       t.match(table.stdout, /hop 2 198\.18\.2\.2 clamps MSS 1460 -> 1200 \(first seen at hop 3\)/);
       t.match(table.stdout, /hop 3 198\.18\.3\.2 strips SACK-permitted, timestamps \(first seen at hop 4\)/);
       t.comment(table.stdout);
+      const metrics = await exporterProbe(lab, '/probe?target=198.18.6.2&ports=22,443&trace=1');
+      t.same(metrics.split('\n').filter((line) => line.startsWith('ttl_probe_path_change{')).sort(), [
+        'ttl_probe_path_change{target="198.18.6.2",address="198.18.6.2",field="ip.dscp",after_hop="2"} 1',
+        'ttl_probe_path_change{target="198.18.6.2",address="198.18.6.2",field="tcp.flags",after_hop="3"} 1',
+        'ttl_probe_path_change{target="198.18.6.2",address="198.18.6.2",field="tcp.mss",after_hop="2"} 1',
+        'ttl_probe_path_change{target="198.18.6.2",address="198.18.6.2",field="tcp.options",after_hop="3"} 1',
+      ], 'serve, trace=1: a series per change');
+      t.notMatch(await exporterProbe(lab, '/probe?target=198.18.6.2&ports=443'), /ttl_probe_path_change/, 'none without trace=1');
     });
   });
 
