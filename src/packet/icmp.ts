@@ -60,7 +60,17 @@ export function decodeMplsExtension(buf: Buffer): MplsEntry[] {
   const type = buf[0]!;
   const words = type === IcmpType.PARAMETER_PROBLEM ? buf[4]! : type === IcmpType.DEST_UNREACHABLE || type === IcmpType.TIME_EXCEEDED ? buf[5]! : 0;
   if (words === 0) return [];
-  let offset = 8 + words * 4;
+  return mplsExtensionAt(buf, 8 + words * 4);
+}
+
+/**
+ * The MPLS label stack entries of an RFC 4884 extension structure that
+ * starts at `offset` of an ICMP or ICMPv6 error (after its quoted datagram),
+ * or [] when there is none or it is malformed. Shared by both families: only
+ * where the extension starts differs.
+ */
+export function mplsExtensionAt(buf: Buffer, start: number): MplsEntry[] {
+  let offset = start;
   if (offset + 4 > buf.length || buf[offset]! >>> 4 !== 2) return [];
   offset += 4;
   const entries: MplsEntry[] = [];

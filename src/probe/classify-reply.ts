@@ -107,7 +107,7 @@ export function classifyReply<T extends ProbedTarget>(packet: Buffer | NetworkPa
       const from = ip.source;
       const ttl = arrivalTtl(ip);
       if (error === 'time-exceeded') {
-        return { type: 'time-exceeded', target, flow, subject: match.subject, tag: match.tag, from, ttl, quotedIpId: identification(quote.header), quote, mpls: 'mpls' in icmp ? icmp.mpls : [] };
+        return { type: 'time-exceeded', target, flow, subject: match.subject, tag: match.tag, from, ttl, quotedIpId: identification(quote.header), quote, mpls: icmp.mpls };
       }
       const detail: IcmpDetail = { icmpType: icmp.type, icmpCode: icmp.code, quotedTtl: arrivalTtl(quote.header), sentTtl: context.sentTtl };
       return { type: 'answer', target, flow, subject: match.subject, tag: match.tag, kind: 'icmp-unreachable', from, ttl, icmp: detail };
