@@ -120,6 +120,82 @@ export function nineRouters(): Topology {
   };
 }
 
+/**
+ * Five routers and header rewriters in `-t mangle -A FORWARD` (issue 15): r2 clamps the MSS of SYNs to 1200 and
+ * sets DSCP 46; r3 strips SACK-permitted and timestamps and removes ECN negotiation (ECE/CWR); r4 forges RSTs for
+ * 22. A Linux router quotes our packet before its own FORWARD rules run, so r2's changes show in r3's quote.
+ */
+export function rewriters(): Topology {
+  const routers: NodeSpec[] = [
+    {},
+    {
+      iptables: [
+        '-t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1200',
+        '-t mangle -A FORWARD -p tcp -d 198.18.6.2 -j DSCP --set-dscp 46',
+      ],
+    },
+    {
+      iptables: [
+        '-t mangle -A FORWARD -p tcp -j TCPOPTSTRIP --strip-options sack-permitted,timestamp',
+        '-t mangle -A FORWARD -p tcp -j ECN --ecn-tcp-remove',
+      ],
+    },
+    { iptables: [FORGE_RST_22] },
+    {},
+  ];
+  return {
+    spec: { routers, server: { listen: [443] } },
+    target: '198.18.6.2',
+    description:
+      'client 198.18.1.1 - router 198.18.1.2 - r2 198.18.2.2 (clamps SYN MSS to 1200, sets DSCP 46 toward the server) - ' +
+      'r3 198.18.3.2 (strips SACK-permitted and timestamps, removes ECE/CWR) - firewall 198.18.4.2 (forges RSTs for 22) - ' +
+      'router 198.18.5.2 - server 198.18.6.2 (listens on 443; 80 closed).',
+  };
+}
+
+/**
+ * A TTL normaliser at r2 (`-t mangle -A FORWARD -j TTL --ttl-set 64`), both ways: every reply from past it arrives
+ * as if sent from hop 2, so the firewall r3's forged RST for 22 and the server's replies look alike.
+ */
+export function ttlRewriteBoth(): Topology {
+  return {
+    spec: {
+      routers: [{}, { iptables: ['-t mangle -A FORWARD -j TTL --ttl-set 64'] }, { iptables: [FORGE_RST_22] }],
+      server: { listen: [443] },
+    },
+    target: '198.18.4.2',
+    description:
+      'client 198.18.1.1 - router 198.18.1.2 - r2 198.18.2.2 (resets the TTL of everything it forwards to 64) - ' +
+      'firewall 198.18.3.2 (forges RSTs for 22) - server 198.18.4.2 (listens on 443; 80 closed).',
+  };
+}
+
+/** As ttlRewriteBoth, but r2 resets the TTL only of packets toward the server (our probes): the replies stay honest. */
+export function ttlRewriteForward(): Topology {
+  const base = ttlRewriteBoth();
+  const routers = base.spec.routers.map((r) => ({ ...r })) as NodeSpec[];
+  routers[1] = { iptables: ['-t mangle -A FORWARD -d 198.18.4.2 -j TTL --ttl-set 64'] };
+  return {
+    spec: { routers, server: { ...base.spec.server } },
+    target: base.target,
+    description: base.description.replace('resets the TTL of everything it forwards to 64', 'resets the TTL of packets toward the server to 64'),
+  };
+}
+
+/** r2 source-NATs the client to its own address 198.18.3.1 toward the server (Linux: the quotes are translated back). */
+export function snat(): Topology {
+  return {
+    spec: {
+      routers: [{}, { iptables: ['-t nat -A POSTROUTING -s 198.18.1.1 -d 198.18.4.2 -j SNAT --to-source 198.18.3.1'] }, {}],
+      server: { listen: [443] },
+    },
+    target: '198.18.4.2',
+    description:
+      'client 198.18.1.1 - router 198.18.1.2 - r2 198.18.2.2 (SNAT: the client appears as 198.18.3.1 beyond it) - ' +
+      'router 198.18.3.2 - server 198.18.4.2 (listens on 443; 80 closed).',
+  };
+}
+
 /** Every topology by name (for scripts that take a topology name on the command line). */
 export const topologies = {
   article,
@@ -128,6 +204,10 @@ export const topologies = {
   adminProhibited,
   dnatLoadBalancer,
   nineRouters,
+  rewriters,
+  ttlRewriteBoth,
+  ttlRewriteForward,
+  snat,
 } as const satisfies Record<string, () => Topology>;
 
 export type TopologyName = keyof typeof topologies;
@@ -164,5 +244,39 @@ export function article6(options: { firewallHopLimit?: number; serverHopLimit?: 
       'dual stack: client 198.18.1.1 / 2001:2:0:1::1 - router - firewall 198.18.2.2 / 2001:2:0:2::2 (forges RSTs for 22; ' +
       'IPv6: 8080 administratively prohibited, 3000-3009 dropped) - router - server 198.18.4.2 / 2001:2:0:4::2 ' +
       '(listens on 443, 80 closed), known to the client as server.lab.',
+  };
+}
+
+/**
+ * rewriters() in both families (issue 15 over IPv6): over IPv6 r2 clamps the MSS of SYNs to 1200 and sets DSCP 46
+ * in the traffic class, r3 strips SACK-permitted and timestamps (ip6tables TCPMSS, DSCP, TCPOPTSTRIP; the ECN
+ * target is IPv4 only, so IPv6's ECE/CWR pass), r4 forges RSTs for 22. Target: the server's IPv6 address.
+ */
+export function rewriters6(): Topology {
+  const base = rewriters();
+  const ip6tables: string[][] = [
+    [],
+    ['-t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1200', '-t mangle -A FORWARD -p tcp -d 2001:2:0:6::2 -j DSCP --set-dscp 46'],
+    ['-t mangle -A FORWARD -p tcp -j TCPOPTSTRIP --strip-options sack-permitted,timestamp'],
+    [FORGE_RST_22_V6],
+    [],
+  ];
+  const routers = base.spec.routers.map((router, index): NodeSpec => ({ ...router, ip6tables: ip6tables[index] ?? [] }));
+  return {
+    spec: { ipv6: true, routers, server: { ...base.spec.server } },
+    target: '2001:2:0:6::2',
+    description: `dual stack, IPv6 addresses 2001:2:0:k::/64 per link; ${base.description.replace('removes ECE/CWR', 'removes ECE/CWR over IPv4 only')}`,
+  };
+}
+
+/** ttlRewriteBoth() in both families: r2 also resets the hop limit of every IPv6 packet it forwards (ip6tables HL --hl-set 64). */
+export function ttlRewriteBoth6(): Topology {
+  const base = ttlRewriteBoth();
+  const ip6tables: string[][] = [[], ['-t mangle -A FORWARD -j HL --hl-set 64'], [FORGE_RST_22_V6]];
+  const routers = base.spec.routers.map((router, index): NodeSpec => ({ ...router, ip6tables: ip6tables[index] ?? [] }));
+  return {
+    spec: { ipv6: true, routers, server: { ...base.spec.server } },
+    target: '2001:2:0:4::2',
+    description: `dual stack; ${base.description.replace('resets the TTL of everything it forwards to 64', 'resets the TTL and the hop limit of everything it forwards to 64')}`,
   };
 }

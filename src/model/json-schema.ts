@@ -1,4 +1,4 @@
-import { ADDRESS_FAMILIES, ANSWERED_BY, INITIAL_TTLS, PORT_STATES, REFERENCE_SOURCES, REPLY_KINDS } from './report.js';
+import { ADDRESS_FAMILIES, ANSWERED_BY, CHANGE_FIELDS, INITIAL_TTLS, NAT_EVIDENCE, PORT_STATES, REFERENCE_SOURCES, REPLY_KINDS, TTL_REWRITE_DIRECTIONS } from './report.js';
 
 /**
  * The published JSON Schemas of `--json` and `--format ndjson`
@@ -105,7 +105,72 @@ export const REPORT_JSON_SCHEMA = {
               "type": "null"
             }
           ]
+        },
+        "quotedBytes": {
+          "type": ["integer", "null"],
+          "minimum": 0,
+          "description": "Routers only: bytes of our TCP segment their time-exceeded quoted (RFC 792: 8, too few to show window, flags or options; Linux: all of it); null when no quote was kept."
+        },
+        "mpls": {
+          "type": "array",
+          "items": { "$ref": "#/$defs/mplsEntry" },
+          "description": "RFC 4950 MPLS label stack entries the hop's time-exceeded carried (RFC 4884 extension), top first."
         }
+      }
+    },
+    "mplsEntry": {
+      "type": "object",
+      "required": ["label", "tc", "s", "ttl"],
+      "properties": {
+        "label": { "type": "integer", "minimum": 0, "maximum": 1048575 },
+        "tc": { "type": "integer", "minimum": 0, "maximum": 7 },
+        "s": { "type": "boolean" },
+        "ttl": { "type": "integer", "minimum": 0, "maximum": 255 }
+      }
+    },
+    "hopRef": {
+      "type": "object",
+      "required": ["hop", "address"],
+      "properties": {
+        "hop": { "type": "integer", "minimum": 0, "maximum": 255, "description": "0: the client itself." },
+        "address": { "type": ["string", "null"] }
+      }
+    },
+    "pathChange": {
+      "type": "object",
+      "description": "One header field the path changed in our SYN: after the last hop whose time-exceeded quote still showed what we sent, first seen in the quote of hop firstSeenAt.",
+      "required": ["field", "sent", "seen", "after", "firstSeenAt"],
+      "properties": {
+        "field": { "enum": [...CHANGE_FIELDS] },
+        "sent": { "oneOf": [{ "type": "integer", "minimum": 0 }, { "type": "string" }] },
+        "seen": { "oneOf": [{ "type": "integer", "minimum": 0 }, { "type": "string" }] },
+        "after": { "$ref": "#/$defs/hopRef" },
+        "firstSeenAt": { "$ref": "#/$defs/hop" }
+      }
+    },
+    "ttlRewrite": {
+      "type": "object",
+      "description": "A device that resets the TTL of what it forwards: replies from beyond it look as close as it.",
+      "required": ["hop", "address", "direction", "undermined", "explanation"],
+      "properties": {
+        "hop": { "type": "integer", "minimum": 0, "maximum": 255 },
+        "address": { "type": ["string", "null"] },
+        "direction": {
+          "enum": [...TTL_REWRITE_DIRECTIONS],
+          "description": "forward: our probes' TTL is reset; both: replies' too; unknown: a reset both ways or a shorter return path, which TTLs cannot tell apart."
+        },
+        "undermined": { "type": "array", "items": { "$ref": "#/$defs/port" }, "description": "Ports whose verdict rests on TTLs the device may have reset." },
+        "explanation": { "type": "string" }
+      }
+    },
+    "natFinding": {
+      "type": "object",
+      "required": ["hop", "address", "evidence", "detail"],
+      "properties": {
+        "hop": { "type": "integer", "minimum": 0, "maximum": 255 },
+        "address": { "type": ["string", "null"] },
+        "evidence": { "enum": [...NAT_EVIDENCE], "description": "vip: a device before the host owns the target's address; quote: a quote's source address or port was rewritten." },
+        "detail": { "type": "string" }
       }
     },
     "hopFinding": {
@@ -190,8 +255,23 @@ export const REPORT_JSON_SCHEMA = {
         "pathPort": {
           "$ref": "#/$defs/port",
           "description": "--trace only: the port whose flow discovered the path."
+        },
+        "changes": {
+          "type": "array",
+          "items": { "$ref": "#/$defs/pathChange" },
+          "description": "--trace only: what the path did to our SYN, one entry per changed field; [] on a clean path."
+        },
+        "ttlRewrite": {
+          "oneOf": [{ "$ref": "#/$defs/ttlRewrite" }, { "type": "null" }],
+          "description": "--trace only: a TTL rewriter on the path, or null."
+        },
+        "nat": {
+          "type": "array",
+          "items": { "$ref": "#/$defs/natFinding" },
+          "description": "--trace only: NATs and VIP owners on the path."
         }
-      }
+      },
+      "dependentRequired": { "path": ["changes", "ttlRewrite", "nat"] }
     },
     "echo": {
       "type": "object",
@@ -480,6 +560,17 @@ export const REPORT_JSON_SCHEMA = {
             }
           ],
           "description": "--trace only, silent ports: the last hop whose time-exceeded still came back; the filter is there or on the next link."
+        },
+        "undermined": {
+          "const": true,
+          "description": "--trace only, present when a TTL rewriter on the path may have reset the TTLs this verdict rests on (see the target's ttlRewrite); the explanation says so, even for answeredBy host."
+        },
+        "forwardedBy": {
+          "oneOf": [
+            { "type": "object", "required": ["hop", "address"], "properties": { "hop": { "$ref": "#/$defs/hop" }, "address": { "type": "string" } } },
+            { "type": "null" }
+          ],
+          "description": "--trace only, beyond ports: the device before the host that owns the target's address and forwards the port."
         }
       },
       "allOf": [
@@ -588,7 +679,8 @@ export const REPORT_JSON_SCHEMA = {
             "properties": {
               "answeredBy": {
                 "const": "host"
-              }
+              },
+              "undermined": false
             }
           },
           "then": {
@@ -732,6 +824,23 @@ export const NDJSON_JSON_SCHEMA = {
         }
       ],
       "description": "--trace only."
+    },
+    "forwardedBy": {
+      "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/portReport/properties/forwardedBy"
+    },
+    "pathChanges": {
+      "type": "array",
+      "items": { "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/pathChange" },
+      "description": "--trace only: the target's path changes (the same on every line of a target); [] on a clean path."
+    },
+    "ttlRewrite": {
+      "oneOf": [{ "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/ttlRewrite" }, { "type": "null" }],
+      "description": "--trace only: the target's TTL rewriter, or null."
+    },
+    "nat": {
+      "type": "array",
+      "items": { "$ref": "urn:ttl-probe:schema:ttl-probe-1#/$defs/natFinding" },
+      "description": "--trace only: the target's NATs and VIP owners."
     },
     "expectation": {
       "type": "object",

@@ -1,4 +1,6 @@
-import { ADDRESS_FAMILIES, ANSWERED_BY, PORT_STATES, REFERENCE_SOURCES, REPLY_KINDS, REPORT_SCHEMA } from './report.js';
+import {
+  ADDRESS_FAMILIES, ANSWERED_BY, CHANGE_FIELDS, NAT_EVIDENCE, PORT_STATES, REFERENCE_SOURCES, REPLY_KINDS, REPORT_SCHEMA, TTL_REWRITE_DIRECTIONS,
+} from './report.js';
 
 /**
  * A run-time check of a parsed `--json` report (schema ttl-probe/1), for
@@ -79,6 +81,50 @@ const hopFinding: Check = (value) => {
   return problem === null ? null : `{hop, address, confirmed}: ${problem}`;
 };
 
+/** A device on the path: {hop (0 = the client), address}. */
+const hopRef: Check = (value) => {
+  if (!isObject(value)) return `expected an object, got ${show(value)}`;
+  const problem = integer(0, 255)(value.hop) ?? nullable(string)(value.address);
+  return problem === null ? null : `{hop, address}: ${problem}`;
+};
+
+/** A change's value: a number (most fields) or text (addresses, tcp.options). */
+const fieldValue: Check = (value) => (typeof value === 'string' || (Number.isInteger(value) && (value as number) >= 0) ? null : `expected an integer or a string, got ${show(value)}`);
+
+/** A list whose every item passes `each` (a Problems method checking one item at a place). */
+function checkList(problems: Problems, place: string, value: unknown, each: (itemPlace: string, item: unknown) => void): void {
+  if (!Array.isArray(value)) problems.add(place, `expected a list, got ${show(value)}`);
+  else value.forEach((item, index) => each(`${place}[${index}]`, item));
+}
+
+/** --trace's findings about the path itself: changes, TTL rewriter, NAT; all present once a path is. */
+function checkPathFindings(problems: Problems, place: string, t: Record<string, unknown>): void {
+  for (const name of ['changes', 'ttlRewrite', 'nat']) {
+    if (t[name] === undefined) problems.add(`${place}.${name}`, 'expected with path (--trace), got missing');
+  }
+  if (t.changes !== undefined) {
+    checkList(problems, `${place}.changes`, t.changes, (at, change) =>
+      problems.fields(at, change, { field: oneOf(CHANGE_FIELDS), sent: fieldValue, seen: fieldValue, after: hopRef, firstSeenAt: integer(1, 255) }),
+    );
+  }
+  if (t.ttlRewrite !== undefined && t.ttlRewrite !== null) {
+    const ok = problems.fields(`${place}.ttlRewrite`, t.ttlRewrite, {
+      hop: integer(0, 255), address: nullable(string), direction: oneOf(TTL_REWRITE_DIRECTIONS), explanation: string,
+    });
+    if (ok) {
+      checkList(problems, `${place}.ttlRewrite.undermined`, (t.ttlRewrite as Record<string, unknown>).undermined, (at, port) => {
+        const problem = integer(1, 65535)(port);
+        if (problem) problems.add(at, problem);
+      });
+    }
+  }
+  if (t.nat !== undefined) {
+    checkList(problems, `${place}.nat`, t.nat, (at, finding) =>
+      problems.fields(at, finding, { hop: integer(0, 255), address: nullable(string), evidence: oneOf(NAT_EVIDENCE), detail: string }),
+    );
+  }
+}
+
 function checkReply(problems: Problems, place: string, reply: unknown): void {
   if (reply === null) return;
   problems.fields(place, reply, {
@@ -127,9 +173,12 @@ function checkTarget(problems: Problems, place: string, target: unknown): void {
     if (!Array.isArray(t.path)) problems.add(`${place}.path`, `expected a list of hops, got ${show(t.path)}`);
     else {
       t.path.forEach((hop, index) =>
-        problems.fields(`${place}.path[${index}]`, hop, { hop: integer(1), address: nullable(string), rttMs: nullable(number) }),
+        problems.fields(`${place}.path[${index}]`, hop, {
+          hop: integer(1), address: nullable(string), rttMs: nullable(number), quotedBytes: optional(nullable(integer(0))),
+        }),
       );
     }
+    checkPathFindings(problems, place, t);
   }
   if (!Array.isArray(t.ports)) {
     problems.add(`${place}.ports`, `expected a list of ports, got ${show(t.ports)}`);
@@ -147,6 +196,7 @@ function checkTarget(problems: Problems, place: string, target: unknown): void {
       explanation: nullable(string),
       responder: optional(hopFinding),
       droppedAfter: optional(hopFinding),
+      undermined: optional((value) => (value === true ? null : `expected true, got ${show(value)}`)),
     });
     if (!portOk) continue;
     const reply = (port as Record<string, unknown>).reply;

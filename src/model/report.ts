@@ -23,6 +23,24 @@ export type ReferenceSource = (typeof REFERENCE_SOURCES)[number];
 export const INITIAL_TTLS = [32, 64, 128, 255] as const;
 export type InitialTtl = (typeof INITIAL_TTLS)[number];
 
+/**
+ * The header fields --trace compares between the SYN it sent and the copy a
+ * router's time-exceeded quotes (tracebox's method), in the order reports list them.
+ */
+export const CHANGE_FIELDS = [
+  'ip.dscp', 'ip.ecn', 'ip.id', 'ip.ttl', 'ip.source',
+  'tcp.sourcePort', 'tcp.seq', 'tcp.window', 'tcp.flags', 'tcp.mss', 'tcp.options',
+  // IPv6 only (appended: the IPv4 fields keep their order).
+  'ip.flowLabel',
+] as const;
+export type ChangeField = (typeof CHANGE_FIELDS)[number];
+/** Which way a TTL rewriter resets the TTL: our probes only, both ways, or not decidable from the evidence. */
+export const TTL_REWRITE_DIRECTIONS = ['forward', 'both', 'unknown'] as const;
+export type TtlRewriteDirection = (typeof TTL_REWRITE_DIRECTIONS)[number];
+/** How a NAT showed itself: a device before the host owns the target's address (vip), or a quote whose addresses or ports differ from what we sent (quote). */
+export const NAT_EVIDENCE = ['vip', 'quote'] as const;
+export type NatEvidence = (typeof NAT_EVIDENCE)[number];
+
 /** One reply to a port's SYN, with what its TTL says about its sender. */
 export interface ReplyReport {
   kind: ReplyKind;
@@ -51,12 +69,61 @@ export interface PortReport {
   hop: number | null;
   /** How many SYNs were sent to this port. */
   tries: number;
-  /** One line for a port not answered by the host; null when the host answered. */
+  /** One line for a port not answered by the host; null when the host answered (unless `undermined`). */
   explanation: string | null;
   /** --trace only: the device that answered (its hop and address), confirmed by TTL-limited probes. */
   responder?: { hop: number; address: string | null; confirmed: boolean } | null;
   /** --trace only, silent ports: the last hop whose time-exceeded still came back; the filter is there or on the next link. */
   droppedAfter?: { hop: number; address: string | null; confirmed: boolean } | null;
+  /** --trace only, present (true) when a TTL rewriter may have reset the TTLs this verdict rests on; `explanation` says so, even for the host. */
+  undermined?: true;
+  /** --trace only, `beyond` ports: the device before the host that forwards the port (it owns the target's address). */
+  forwardedBy?: { hop: number; address: string } | null;
+}
+
+/** A device on the path: a traceroute hop and its address (null when it never showed; hop 0 is the client itself). */
+export interface HopRef {
+  hop: number;
+  address: string | null;
+}
+
+/**
+ * One header field the path changed in our SYN, reported once: `after` is the
+ * last hop whose quote still showed what we sent (the change is made by that
+ * device on its way out, or by the next one), `firstSeenAt` the first hop whose
+ * quote shows `seen`. Values are numbers, except addresses and tcp.options
+ * (the option list as text, e.g. "mss=1460,sack-permitted,timestamp,window-scale=7").
+ */
+export interface PathChangeReport {
+  field: ChangeField;
+  sent: number | string;
+  seen: number | string;
+  after: HopRef;
+  firstSeenAt: number;
+}
+
+/** A device that resets the TTL of what it forwards: every reply beyond it looks as close as it. */
+export interface TtlRewriteReport {
+  /** The last hop whose time-exceeded came back: the rewriter, or the link after it. */
+  hop: number;
+  address: string | null;
+  direction: TtlRewriteDirection;
+  /**
+   * Ports whose verdict rests on reply TTLs the rewriter may have reset: no confident verdict is claimed for
+   * them. [] for direction forward (the replies' TTLs are honest; only the trace's confirmations past the
+   * rewriter are void, and those responders are unconfirmed).
+   */
+  undermined: number[];
+  /** Why it was concluded, and what the evidence cannot tell apart. */
+  explanation: string;
+}
+
+/** A NAT (or a VIP owner) at a hop of the path. */
+export interface NatReport {
+  hop: number;
+  address: string | null;
+  evidence: NatEvidence;
+  detail: string;
 }
 
 /** One hop of a traced path: the router (or, last, the host) at that hop. */
@@ -64,6 +131,10 @@ export interface PathHopReport {
   hop: number;
   address: string | null;
   rttMs: number | null;
+  /** Bytes of our TCP segment the hop's time-exceeded quoted (RFC 792: 8; Linux: all of it); absent without a quote (the host). */
+  quotedBytes?: number | null;
+  /** RFC 4884/4950 MPLS label stack entries the hop's time-exceeded carried, top first. */
+  mpls?: { label: number; tc: number; s: boolean; ttl: number }[];
 }
 
 export interface EchoReport {
@@ -101,6 +172,12 @@ export interface TargetReport {
   path?: PathHopReport[];
   /** --trace only: the port whose flow discovered the path. */
   pathPort?: number;
+  /** --trace only: what the path did to our SYN, one entry per changed field ([] on a clean path). */
+  changes?: PathChangeReport[];
+  /** --trace only: a TTL rewriter on the path, or null when none showed. */
+  ttlRewrite?: TtlRewriteReport | null;
+  /** --trace only: NATs and VIP owners seen on the path. */
+  nat?: NatReport[];
 }
 
 export interface Report {

@@ -32,6 +32,60 @@ export interface IcmpMessage {
   quote: IcmpQuote | null;
   /** Why the quote of an error type did not decode; null for other types and when the quote decoded. */
   quoteError: string | null;
+  /** RFC 4950 MPLS label stack entries from an RFC 4884 extension structure (types 3, 11, 12); [] when none. */
+  mpls: MplsEntry[];
+}
+
+/** One MPLS label stack entry (RFC 3032) as an ICMP extension reports it. */
+export interface MplsEntry {
+  label: number;
+  /** Traffic class (the former EXP bits). */
+  tc: number;
+  /** Bottom of stack. */
+  s: boolean;
+  ttl: number;
+}
+
+/**
+ * The MPLS label stack in the RFC 4884 extension of an ICMP error, or [] when
+ * there is none or it is malformed. RFC 4884: byte 5 of types 3 and 11 (byte 4 of
+ * 12) gives the quoted datagram's length in 32-bit words; the extension header
+ * (version 2, checksum) follows it, then objects (length, class, c-type);
+ * class 1 c-type 1 is the incoming label stack (RFC 4950). Routers that set no
+ * length (RFC 4950's compatibility mode: extension after 128 bytes) are not read:
+ * we could not tell such an extension from the quoted datagram's own bytes.
+ */
+export function decodeMplsExtension(buf: Buffer): MplsEntry[] {
+  if (buf.length < 8) return [];
+  const type = buf[0]!;
+  const words = type === IcmpType.PARAMETER_PROBLEM ? buf[4]! : type === IcmpType.DEST_UNREACHABLE || type === IcmpType.TIME_EXCEEDED ? buf[5]! : 0;
+  if (words === 0) return [];
+  return mplsExtensionAt(buf, 8 + words * 4);
+}
+
+/**
+ * The MPLS label stack entries of an RFC 4884 extension structure that
+ * starts at `offset` of an ICMP or ICMPv6 error (after its quoted datagram),
+ * or [] when there is none or it is malformed. Shared by both families: only
+ * where the extension starts differs.
+ */
+export function mplsExtensionAt(buf: Buffer, start: number): MplsEntry[] {
+  let offset = start;
+  if (offset + 4 > buf.length || buf[offset]! >>> 4 !== 2) return [];
+  offset += 4;
+  const entries: MplsEntry[] = [];
+  while (offset + 4 <= buf.length) {
+    const length = buf.readUInt16BE(offset);
+    if (length < 4 || offset + length > buf.length) return entries;
+    if (buf[offset + 2] === 1 && buf[offset + 3] === 1) {
+      for (let i = offset + 4; i + 4 <= offset + length; i += 4) {
+        const word = buf.readUInt32BE(i);
+        entries.push({ label: word >>> 12, tc: (word >>> 9) & 7, s: (word & 0x100) !== 0, ttl: word & 0xff });
+      }
+    }
+    offset += length;
+  }
+  return entries;
 }
 
 const ERROR_TYPES: ReadonlySet<number> = new Set([
@@ -58,6 +112,7 @@ export function decodeIcmp(buf: Buffer): Decoded<IcmpMessage> {
     echo: null,
     quote: null,
     quoteError: null,
+    mpls: [],
   };
   if (type === IcmpType.ECHO_REPLY || type === IcmpType.ECHO_REQUEST) {
     message.echo = { identifier: buf.readUInt16BE(4), sequence: buf.readUInt16BE(6), data: buf.subarray(8) };
@@ -68,6 +123,7 @@ export function decodeIcmp(buf: Buffer): Decoded<IcmpMessage> {
     } else {
       message.quoteError = quoted.reason;
     }
+    message.mpls = decodeMplsExtension(buf);
   }
   return decoded(message);
 }

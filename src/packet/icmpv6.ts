@@ -1,3 +1,4 @@
+import { mplsExtensionAt, type MplsEntry } from './icmp.js';
 import { decodeIPv6, type IPv6Header } from './ipv6.js';
 import { decoded, failed, type Decoded } from './result.js';
 
@@ -30,6 +31,20 @@ export interface Icmpv6Message {
   quote: Icmpv6Quote | null;
   /** Why the quote of an error type did not decode; null otherwise. */
   quoteError: string | null;
+  /** RFC 4950 MPLS label stack entries from an RFC 4884 extension (types 1 and 3); [] when none. */
+  mpls: MplsEntry[];
+}
+
+/**
+ * The MPLS label stack in the RFC 4884 extension of an ICMPv6 destination
+ * unreachable or time exceeded: byte 4 gives the quoted packet's length in
+ * 64-bit words (RFC 4884 section 4.2), the extension follows it. No length,
+ * no extension read (as for ICMP: it could not be told from the quote).
+ */
+function icmpv6Mpls(buf: Buffer, type: number): MplsEntry[] {
+  if (type !== Icmpv6Type.DEST_UNREACHABLE && type !== Icmpv6Type.TIME_EXCEEDED) return [];
+  const words = buf[4]!;
+  return words === 0 ? [] : mplsExtensionAt(buf, 8 + words * 8);
 }
 
 /**
@@ -42,13 +57,14 @@ export interface Icmpv6Message {
 export function decodeIcmpv6(buf: Buffer): Decoded<Icmpv6Message> {
   if (buf.length < 8) return failed(`truncated ICMPv6 header (${buf.length} < 8 bytes)`);
   const type = buf[0]!;
-  const message: Icmpv6Message = { type, code: buf[1]!, checksum: buf.readUInt16BE(2), echo: null, quote: null, quoteError: null };
+  const message: Icmpv6Message = { type, code: buf[1]!, checksum: buf.readUInt16BE(2), echo: null, quote: null, quoteError: null, mpls: [] };
   if (type === Icmpv6Type.ECHO_REQUEST || type === Icmpv6Type.ECHO_REPLY) {
     message.echo = { identifier: buf.readUInt16BE(4), sequence: buf.readUInt16BE(6), data: buf.subarray(8) };
   } else if (type >= Icmpv6Type.DEST_UNREACHABLE && type <= Icmpv6Type.PARAMETER_PROBLEM) {
     const quoted = decodeIPv6(buf.subarray(8), { allowTruncated: true });
     if (quoted.ok) message.quote = { header: quoted.value.header, transport: quoted.value.payload };
     else message.quoteError = quoted.reason;
+    message.mpls = icmpv6Mpls(buf, type);
   }
   return decoded(message);
 }

@@ -102,6 +102,40 @@ function decodeOptions(buf: Buffer, start: number, end: number): Decoded<TcpOpti
   return decoded(options);
 }
 
+/**
+ * The option list of a TCP header as text tokens in wire order, NOP and EOL
+ * left out (they are padding): "mss", "sack-permitted", "timestamp",
+ * "window-scale=N", "option-K" for others. MSS and timestamp carry no value
+ * here (callers compare those fields on their own), so the list shows
+ * presence, order and the window scale. Null when `header` is shorter than
+ * its data offset or an option is malformed (as decodeTcp).
+ */
+export function tcpOptionList(header: Buffer): string[] | null {
+  if (header.length < 20) return null;
+  const end = (header[12]! >>> 4) * 4;
+  if (end < 20 || end > header.length) return null;
+  const list: string[] = [];
+  let i = 20;
+  while (i < end) {
+    const kind = header[i]!;
+    if (kind === OPT_EOL) break;
+    if (kind === OPT_NOP) {
+      i += 1;
+      continue;
+    }
+    if (i + 1 >= end) return null;
+    const length = header[i + 1]!;
+    if (length < 2 || i + length > end) return null;
+    if (kind === OPT_MSS) list.push('mss');
+    else if (kind === OPT_SACK_PERMITTED) list.push('sack-permitted');
+    else if (kind === OPT_TIMESTAMP) list.push('timestamp');
+    else if (kind === OPT_WINDOW_SCALE && length === 3) list.push(`window-scale=${header[i + 2]!}`);
+    else list.push(`option-${kind}`);
+    i += length;
+  }
+  return list;
+}
+
 /** The first 8 bytes of a TCP header: all an ICMP error is guaranteed to quote. */
 export interface TcpPrefix {
   sourcePort: number;

@@ -1,7 +1,8 @@
 import {
   controlError, decodeControlMessage, decodeNetwork, identification, isFragment, upperProtocol, arrivalTtl, controlProtocol, type NetworkPacket,
 } from '../packet/network.js';
-import type { AnswerKind, ProbeTemplate, SentTags } from './module.js';
+import type { MplsEntry } from '../packet/icmp.js';
+import type { AnswerKind, ProbeTemplate, QuotedPacket, SentTags } from './module.js';
 
 /** One flow probed at a target: its template and which probes of it went out. */
 export interface ProbedFlow {
@@ -39,7 +40,11 @@ export type ReplyEvent<T extends ProbedTarget = ProbedTarget> =
   /** A validated answer to our probe for `subject` (with `tag`) of `flow`. */
   | { type: 'answer'; target: T; flow: ProbedFlow; subject: number; tag: number; kind: AnswerKind; from: string; ttl: number; icmp: IcmpDetail | null }
   /** An ICMP time-exceeded quoting one of our (TTL-limited) probes: `from` is the router at that hop. */
-  | { type: 'time-exceeded'; target: T; flow: ProbedFlow; subject: number; tag: number; from: string; ttl: number; quotedIpId: number }
+  | {
+      type: 'time-exceeded'; target: T; flow: ProbedFlow; subject: number; tag: number; from: string; ttl: number; quotedIpId: number;
+      /** The quoted copy (views into the received packet: copy before keeping) and any MPLS labels the error carried. */
+      quote: QuotedPacket; mpls: MplsEntry[];
+    }
   /** Aimed at this run (our addresses and flow identifier) but failed validation. */
   | { type: 'ignored'; target: T; reason: string }
   /** Unrelated traffic: not counted anywhere. */
@@ -102,7 +107,7 @@ export function classifyReply<T extends ProbedTarget>(packet: Buffer | NetworkPa
       const from = ip.source;
       const ttl = arrivalTtl(ip);
       if (error === 'time-exceeded') {
-        return { type: 'time-exceeded', target, flow, subject: match.subject, tag: match.tag, from, ttl, quotedIpId: identification(quote.header) };
+        return { type: 'time-exceeded', target, flow, subject: match.subject, tag: match.tag, from, ttl, quotedIpId: identification(quote.header), quote, mpls: icmp.mpls };
       }
       const detail: IcmpDetail = { icmpType: icmp.type, icmpCode: icmp.code, quotedTtl: arrivalTtl(quote.header), sentTtl: context.sentTtl };
       return { type: 'answer', target, flow, subject: match.subject, tag: match.tag, kind: 'icmp-unreachable', from, ttl, icmp: detail };

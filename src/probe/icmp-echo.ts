@@ -7,7 +7,8 @@ import {
 } from '../packet/network.js';
 import { cookie, type CookieKey } from './cookie.js';
 import { flowLabelOf } from './flow-label.js';
-import { UNRELATED, type ProbeFlow, type ProbeMatch, type ProbeModule, type ProbeTemplate, type SentTags } from './module.js';
+import { UNRELATED, type ProbeFlow, type ProbeMatch, type ProbeModule, type ProbeTemplate, type QuoteComparison, type QuotedPacket, type SentTags } from './module.js';
+import { compareIpQuote } from './quote-compare.js';
 
 /**
  * The ICMP echo probe (ICMPv6 echo over IPv6): an echo request with the flow identifier as ICMP
@@ -108,6 +109,15 @@ class EchoTemplate implements ProbeTemplate {
     if (transport.length < ICMP_HEADER || transport[0] !== this.types.request || transport.readUInt16BE(4) !== this.flow.flowId) return UNRELATED;
     if (transport.length < ICMP_HEADER + 4) return SHORT_QUOTE;
     return this.matchCookie(transport.readUInt16BE(6), transport.subarray(ICMP_HEADER), sentTags, QUOTE_NO_COOKIE);
+  }
+
+  /** No variant: an echo carries nothing a middlebox rewrites beyond the IP header. */
+  forTrace(): ProbeTemplate {
+    return this;
+  }
+
+  compareQuote(sent: Buffer, quoted: QuotedPacket, ttlLeft: number): QuoteComparison {
+    return compareIpQuote(sent, quoted, ttlLeft);
   }
 
   private matchCookie(sequence: number, data: Buffer, sentTags: SentTags, failure: ProbeMatch): ProbeMatch {

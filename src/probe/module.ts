@@ -1,6 +1,6 @@
 import type { Address } from '../packet/address.js';
 import type { NetworkHeader } from '../packet/network.js';
-import { REPLY_KINDS, type ReplyKind } from '../model/report.js';
+import { REPLY_KINDS, type ChangeField, type ReplyKind } from '../model/report.js';
 import type { CookieKey } from './cookie.js';
 
 /**
@@ -47,6 +47,32 @@ export type ProbeMatch =
 
 export const UNRELATED: ProbeMatch = { status: 'unrelated' };
 
+/** The copy of a probe an ICMP error quotes: its network header and the bytes after it. */
+export interface QuotedPacket {
+  header: NetworkHeader;
+  transport: Buffer;
+}
+
+/** One field whose quoted value differs from the sent one. */
+export interface QuoteDifference {
+  field: ChangeField;
+  sent: number | string;
+  seen: number | string;
+}
+
+/**
+ * A quote held against the probe it copies: which fields differ, which the
+ * quote showed unchanged, and which it was too short to show (an RFC 792
+ * 28-byte quote holds the IP header, ports and sequence number only).
+ */
+export interface QuoteComparison {
+  differences: QuoteDifference[];
+  unchanged: ChangeField[];
+  unseen: ChangeField[];
+  /** Bytes of our transport header and payload the quote holds. */
+  quotedBytes: number;
+}
+
 /** A prepared flow: the template of its probes and the validation of what comes back. */
 export interface ProbeTemplate {
   readonly module: ProbeModule;
@@ -76,6 +102,19 @@ export interface ProbeTemplate {
    * is unused: the error's type says what happened.
    */
   matchQuote(quoted: NetworkHeader, transport: Buffer, sentTags: SentTags): ProbeMatch;
+  /**
+   * The template --trace sends: the same flow and cookies (replies and
+   * quotes validate alike), shaped so that what middleboxes do to real
+   * traffic shows in the quotes (the TCP SYN: a Linux client's options).
+   * Itself when the kind has no such variant.
+   */
+  forTrace(): ProbeTemplate;
+  /**
+   * Compares a quote (already matched by matchQuote) with `sent`, the packet
+   * build() made for that probe. `ttlLeft` is the TTL the quote should show
+   * (1 in a time-exceeded from the hop where the probe expired). Pure.
+   */
+  compareQuote(sent: Buffer, quoted: QuotedPacket, ttlLeft: number): QuoteComparison;
 }
 
 /** A probe kind. */

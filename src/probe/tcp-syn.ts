@@ -2,10 +2,11 @@ import { addressWords } from '../packet/address.js';
 import { finishChecksum, onesComplementSum } from '../packet/checksum.js';
 import { IpProtocol } from '../packet/ipv4.js';
 import { networkHeaderTemplate, pseudoHeaderSum, type NetworkHeader, type NetworkHeaderTemplate } from '../packet/network.js';
-import { decodeTcp, decodeTcpPrefix, TcpFlag, writeTcpSegment } from '../packet/tcp.js';
+import { decodeTcp, decodeTcpPrefix, encodeTcpOptions, TcpFlag, writeTcpSegment, type TcpOptions } from '../packet/tcp.js';
 import { cookie, type CookieKey } from './cookie.js';
 import { flowLabelOf } from './flow-label.js';
-import { UNRELATED, type ProbeFlow, type ProbeMatch, type ProbeModule, type ProbeTemplate, type SentTags } from './module.js';
+import { UNRELATED, type ProbeFlow, type ProbeMatch, type ProbeModule, type ProbeTemplate, type QuoteComparison, type QuotedPacket, type SentTags } from './module.js';
+import { compareTcpQuote } from './quote-compare.js';
 
 /**
  * The TCP SYN probe: a realistic SYN (window 64240, MSS 1460) from the flow
@@ -16,12 +17,37 @@ import { UNRELATED, type ProbeFlow, type ProbeMatch, type ProbeModule, type Prob
 
 export const SYN_WINDOW = 64240;
 export const SYN_MSS = 1460;
-/** TCP header 20 bytes + MSS option 4 bytes. */
-const TCP_HEADER = 24;
+/** The plain probe's options: MSS only (TCP header 20 bytes + MSS option 4 bytes). */
+const PLAIN_OPTIONS: TcpOptions = { mss: SYN_MSS };
 /** A RST's TCP header: no options. */
 const RST_HEADER = 20;
 /** An IPv4 SYN's length (IPv6: 40 + 24). */
-export const SYN_PACKET_BYTES = 20 + TCP_HEADER;
+export const SYN_PACKET_BYTES = 20 + 20 + encodeTcpOptions(PLAIN_OPTIONS).length;
+/** The window scale a current Linux client offers (tcp_rmem's default 6 MB buffer: scale 7). */
+export const SYN_WINDOW_SCALE = 7;
+
+/**
+ * The options of the SYNs --trace sends: a current Linux client's set, in
+ * Linux's order and layout (MSS, SACK-permitted, timestamp, NOP, window
+ * scale: 02 04 05 b4 04 02 08 0a <ts> <echo 0> 01 03 03 07), so middleboxes
+ * that clamp MSS or strip options treat them as real traffic and the quotes
+ * show it. The timestamp value is derived from the run's key: constant within
+ * a run (quotes compare to one value), telling nothing about the machine's clock.
+ */
+export function fullSynOptions(key: CookieKey): TcpOptions {
+  return { mss: SYN_MSS, sackPermitted: true, timestamp: { value: cookie(key, [0x74737661]), echo: 0 }, windowScale: SYN_WINDOW_SCALE };
+}
+
+/**
+ * The flags of the SYNs --trace sends: an ECN-setup SYN (SYN, ECE, CWR; RFC
+ * 3168 6.1.1, what a client with net.ipv4.tcp_ecn=1 sends), so a device that
+ * strips ECN negotiation (iptables ECN --ecn-tcp-remove, old firewalls) shows
+ * in the quotes. The IP ECN bits stay not-ECT, as RFC 3168 wants for a SYN.
+ */
+export const TRACE_SYN_FLAGS = TcpFlag.SYN | TcpFlag.ECE | TcpFlag.CWR;
+
+/** Bytes of an IPv4 trace SYN: IP 20, TCP 20 + 20 of options (IPv6: 40 + 40). */
+export const FULL_SYN_PACKET_BYTES = 20 + 20 + 20;
 
 /**
  * How a TCP segment from the probed port relates to a SYN we sent with
@@ -88,20 +114,24 @@ class SynTemplate implements ProbeTemplate {
   private readonly tagWord: number;
   /** The network header of buildBeforeResend's RST, made on its first use (most runs re-send nothing). */
   private resetHeader: NetworkHeaderTemplate | undefined;
+  private readonly options: TcpOptions;
+  private traceVariant: SynTemplate | null = null;
 
-  constructor(flow: ProbeFlow, key: CookieKey) {
+  constructor(flow: ProbeFlow, key: CookieKey, options: TcpOptions = PLAIN_OPTIONS, flags: number = TcpFlag.SYN) {
     this.flow = flow;
     this.key = key;
+    this.options = options;
+    const tcpHeader = 20 + encodeTcpOptions(options).length;
     // DF for IPv4 (IPv6 routers never fragment); over IPv6 one flow label for all of a target's probes.
     const header = networkHeaderTemplate({
-      source: flow.source, destination: flow.destination, protocol: IpProtocol.TCP, payloadLength: TCP_HEADER,
+      source: flow.source, destination: flow.destination, protocol: IpProtocol.TCP, payloadLength: tcpHeader,
       dontFragment: true, flowLabel: flowLabelOf(key, flow),
     });
     const tcpAt = header.length;
-    const bytes = Buffer.alloc(tcpAt + TCP_HEADER);
+    const bytes = Buffer.alloc(tcpAt + tcpHeader);
     header.write(bytes);
-    const pseudo = pseudoHeaderSum(flow.source, flow.destination, IpProtocol.TCP, TCP_HEADER);
-    writeTcpSegment(bytes, tcpAt, { sourcePort: 0, destinationPort: 0, sequence: 0, flags: TcpFlag.SYN, window: SYN_WINDOW, options: { mss: SYN_MSS } }, () => pseudo);
+    const pseudo = pseudoHeaderSum(flow.source, flow.destination, IpProtocol.TCP, tcpHeader);
+    writeTcpSegment(bytes, tcpAt, { sourcePort: 0, destinationPort: 0, sequence: 0, flags, window: SYN_WINDOW, options }, () => pseudo);
     bytes.writeUInt16BE(0, tcpAt + 16);
     this.bytes = bytes;
     this.header = header;
@@ -198,6 +228,17 @@ class SynTemplate implements ProbeTemplate {
       if (decoded.value.sequence === this.sequenceFor(port, tag)) return { status: 'match', subject: port, tag, kind: 'icmp-unreachable' };
     }
     return QUOTE_NOT_OURS;
+  }
+
+  /** The same flow and key with a Linux client's full option set (made once). */
+  forTrace(): ProbeTemplate {
+    if (this.options !== PLAIN_OPTIONS) return this;
+    this.traceVariant ??= new SynTemplate(this.flow, this.key, fullSynOptions(this.key), TRACE_SYN_FLAGS);
+    return this.traceVariant;
+  }
+
+  compareQuote(sent: Buffer, quoted: QuotedPacket, ttlLeft: number): QuoteComparison {
+    return compareTcpQuote(sent, quoted, ttlLeft);
   }
 }
 

@@ -1,4 +1,5 @@
 import { formatSeen, type ExpectationResult, type ReportExpectations } from '../model/expectation.js';
+import { pathFindingLines } from './path-changes.js';
 import type { PortReport, Report, TargetReport } from '../model/report.js';
 
 /**
@@ -55,6 +56,7 @@ function verdictLine(port: PortReport): string {
   let line = port.explanation === null ? seen : `${seen}: ${port.explanation}`;
   if (port.responder) line += `\ntrace: answered at ${hopFinding(port.responder)}`;
   if (port.droppedAfter) line += `\ntrace: dropped after ${hopFinding(port.droppedAfter)}`;
+  if (port.forwardedBy) line += `\ntrace: forwarded by hop ${port.forwardedBy.hop} (${port.forwardedBy.address})`;
   return line;
 }
 
@@ -102,6 +104,8 @@ function testsuite(target: TargetReport, results: readonly ExpectationResult[]):
   if (target.reference.hop !== null) properties.push(['host.hop', target.reference.hop]);
   properties.push(['echo.replies', `${target.echo.received}/${target.echo.sent}`]);
   if (target.ignored > 0) properties.push(['ignored', target.ignored]);
+  // --trace: what the path does to our SYN, one property per finding (the table's lines).
+  pathFindingLines(target).forEach((line, index) => properties.push([`path.${index + 1}`, line]));
   const lines = [
     `  <testsuite${attributes({ name: suiteName(target), hostname: target.address, tests: cases.length, failures, errors: 0, skipped })}>`,
     '    <properties>',

@@ -1,6 +1,7 @@
 import type { ExpectationResult, ReportExpectations } from '../model/expectation.js';
 import { compactPorts } from '../model/ports.js';
 import type { PortReport, Report, TargetReport } from '../model/report.js';
+import { pathFindingLines } from './path-changes.js';
 import { echoLine, referenceLine } from './table.js';
 
 /**
@@ -124,6 +125,13 @@ export function* targetMarkdownLines(target: TargetReport, expectations: readonl
     yield '```mermaid';
     yield* pathFlowchart(target);
     yield '```';
+    const findings = pathFindingLines(target);
+    if (findings.length > 0) {
+      yield '';
+      yield 'What the path does to our SYN (from the time-exceeded quotes):';
+      yield '';
+      for (const line of findings) yield `- ${escapeMarkdown(line)}`;
+    }
   }
   if (target.unfinishedPorts.length > 0) {
     yield '';

@@ -24,6 +24,16 @@ export interface NdjsonRecord {
   /** --trace only, as in the JSON report. */
   responder?: PortReport['responder'];
   droppedAfter?: PortReport['droppedAfter'];
+  forwardedBy?: PortReport['forwardedBy'];
+  undermined?: true;
+  /**
+   * --trace only: the target's findings about the path (TargetReport's
+   * changes, ttlRewrite, nat), the same on every line of a target, so each
+   * line stands alone in a log pipeline.
+   */
+  pathChanges?: TargetReport['changes'];
+  ttlRewrite?: TargetReport['ttlRewrite'];
+  nat?: TargetReport['nat'];
   /** Only when an expectation was given for this port. */
   expectation?: NdjsonExpectation;
 }
@@ -43,6 +53,8 @@ function expectationOf(result: ExpectationResult | undefined): { expectation?: N
 export function targetRecords(target: TargetReport, results: readonly ExpectationResult[] = []): NdjsonRecord[] {
   const byPort = new Map(results.map((result) => [result.port, result]));
   const base = { schema: REPORT_SCHEMA, target: target.target, address: target.address } as const;
+  const path =
+    target.changes !== undefined ? { pathChanges: target.changes, ttlRewrite: target.ttlRewrite ?? null, nat: target.nat ?? [] } : {};
   const records: NdjsonRecord[] = target.ports.map((port) => ({
     ...base,
     port: port.port,
@@ -55,6 +67,9 @@ export function targetRecords(target: TargetReport, results: readonly Expectatio
     explanation: port.explanation,
     ...(port.responder !== undefined ? { responder: port.responder } : {}),
     ...(port.droppedAfter !== undefined ? { droppedAfter: port.droppedAfter } : {}),
+    ...(port.forwardedBy !== undefined ? { forwardedBy: port.forwardedBy } : {}),
+    ...(port.undermined ? { undermined: true as const } : {}),
+    ...path,
     ...expectationOf(byPort.get(port.port)),
   }));
   const covered = new Set(target.ports.map((port) => port.port));

@@ -76,6 +76,9 @@ const FAMILIES = {
   tries: ['ttl_probe_port_tries', 'SYNs sent to the port.'],
   responderConfirmed: ['ttl_probe_port_responder_confirmed', '--trace: whether TTL-limited probes confirm the hop of the device that answered the port (1) or not (0).'],
   droppedAfterHop: ['ttl_probe_port_dropped_after_hop', '--trace, silent ports: the last hop whose time-exceeded still came back; the filter is there or on the next link.'],
+  pathChange: ['ttl_probe_path_change', '--trace: a header field the path changed in our SYN (label field, e.g. tcp.mss), after hop after_hop (the last hop whose quote still showed what we sent); always 1.'],
+  ttlRewriteHop: ['ttl_probe_ttl_rewrite_hop', '--trace: hop of a device that resets the TTL of what it forwards (label direction: forward, both or unknown); verdicts past it are not to be trusted.'],
+  portUndermined: ['ttl_probe_port_undermined', '--trace: 1 when the port verdict rests on TTLs a TTL rewriter may have reset.'],
   replyTtl: ['ttl_probe_reply_ttl', 'TTL of the reply to the port as received.'],
   replyInitialTtl: ['ttl_probe_reply_initial_ttl', 'Initial TTL the reply most likely left its sender with (32, 64, 128 or 255).'],
   replyDistance: ['ttl_probe_reply_distance', 'Routers the reply crossed on the way back (initial TTL - received TTL).'],
@@ -139,6 +142,14 @@ function addTarget(
       add('replyDistance', replyLabels, reply.distance);
       add('replyRtt', replyLabels, reply.rttMs / 1000);
     }
+  }
+  for (const change of target.changes ?? []) {
+    add('pathChange', [...base, ['field', change.field], ['after_hop', String(change.after.hop)]], 1);
+  }
+  const rewrite = target.ttlRewrite;
+  if (rewrite) {
+    add('ttlRewriteHop', [...base, ['direction', rewrite.direction]], rewrite.hop);
+    for (const port of rewrite.undermined) add('portUndermined', [...base, ['port', String(port)]], 1);
   }
   for (const result of results) {
     add('expectation', [...base, ['port', String(result.port)], ['expected', formatExpected(result.expected)]], result.met ? 1 : 0);

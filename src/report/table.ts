@@ -1,5 +1,6 @@
 import { compactPorts } from '../model/ports.js';
 import type { PortReport, Report, TargetReport } from '../model/report.js';
+import { pathFindingLines } from './path-changes.js';
 
 /**
  * A name as one line of plain text: control characters as \xHH, since a
@@ -74,6 +75,11 @@ export function* targetTableLines(target: TargetReport): Generator<string> {
       () => path.map((hop) => [String(hop.hop), hop.address ?? '*', hop.rttMs === null ? '' : `${hop.rttMs} ms`, marks.get(hop.hop) ?? '']),
       '    ',
     );
+    const findings = pathFindingLines(target);
+    if (findings.length > 0) {
+      yield '  what the path does to our SYN (from the time-exceeded quotes):';
+      for (const line of findings) yield `    ${line}`;
+    }
     yield '';
   }
   const traced = target.path !== undefined;
@@ -107,6 +113,7 @@ function traceCell(port: PortReport): string {
     const where = `hop ${port.responder.hop} ${port.responder.address ?? '(address hidden)'}`;
     return port.responder.confirmed ? where : `${where} (unconfirmed)`;
   }
+  if (port.forwardedBy) return `forwarded by hop ${port.forwardedBy.hop} ${port.forwardedBy.address}`;
   if (port.droppedAfter) return `dropped after hop ${port.droppedAfter.hop} ${port.droppedAfter.address ?? ''}`.trimEnd();
   return port.answeredBy === 'none' ? 'dropped before hop 1' : '';
 }

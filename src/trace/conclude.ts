@@ -1,22 +1,21 @@
-import type { PortReport, TargetReport } from '../model/report.js';
+import type { NatReport, PathChangeReport, PortReport, TargetReport, TtlRewriteReport } from '../model/report.js';
 import { distanceOf } from '../infer/ttl.js';
+import type { MplsEntry } from '../packet/icmp.js';
+import { concludeChanges, type HopQuote } from './changes.js';
+import { concludeNat } from './nat.js';
+import type { TraceOutcome } from './outcome.js';
 import type { TracePlan } from './plan.js';
+import { concludeTtlRewrite, unconfirmable } from './ttl-rewrite.js';
 
-/** What came back for one TTL-limited probe (over all its tries). */
-export interface TraceOutcome {
-  port: number;
-  ttl: number;
-  tries: number;
-  /** The router whose time-exceeded quoted this probe. */
-  timeExceeded: { from: string; rttMs: number } | null;
-  /** A TCP reply (SYN-ACK/RST) or ICMP unreachable drawn by this probe, with its received TTL. */
-  reply: { kind: string; from: string; ttl: number } | null;
-}
+export type { TraceOutcome } from './outcome.js';
 
 export interface PathHop {
   hop: number;
   address: string | null;
   rttMs: number | null;
+  /** Routers only: bytes of our segment their quote held (null: no quote kept), and MPLS labels. */
+  quotedBytes?: number | null;
+  mpls?: MplsEntry[];
 }
 
 export interface Responder {
@@ -39,6 +38,12 @@ export interface TraceConclusion {
   path: PathHop[];
   responders: Map<number, Responder | null>;
   droppedAfter: Map<number, DropPoint | null>;
+  /** What the path did to our probes (see concludeChanges). */
+  changes: PathChangeReport[];
+  ttlRewrite: TtlRewriteReport | null;
+  nat: NatReport[];
+  /** `beyond` ports: the device before the host that forwards them. */
+  forwardedBy: Map<number, { hop: number; address: string }>;
 }
 
 const key = (port: number, ttl: number): string => `${port}/${ttl}`;
@@ -53,17 +58,30 @@ export function concludeTrace(target: TargetReport, plan: TracePlan, outcomes: r
   const byKey = new Map(outcomes.map((outcome) => [key(outcome.port, outcome.ttl), outcome]));
   // Router per hop: from the path flow first, then from any port's probe expiring there (the path is shared).
   const routerAt = new Map<number, { from: string; rttMs: number }>();
-  for (const outcome of outcomes) {
-    if (outcome.timeExceeded && outcome.port === plan.pathPort) routerAt.set(outcome.ttl, outcome.timeExceeded);
-  }
-  for (const outcome of outcomes) {
-    if (outcome.timeExceeded && !routerAt.has(outcome.ttl)) routerAt.set(outcome.ttl, outcome.timeExceeded);
+  // The quote each hop is judged by: the path flow's where it has one (one flow, one treatment), else any port's.
+  const quoteAt = new Map<number, TraceOutcome>();
+  for (const pass of [true, false]) {
+    for (const outcome of outcomes) {
+      if (!outcome.timeExceeded || (pass && outcome.port !== plan.pathPort)) continue;
+      if (!routerAt.has(outcome.ttl)) routerAt.set(outcome.ttl, outcome.timeExceeded);
+      if (outcome.quote && !quoteAt.has(outcome.ttl)) quoteAt.set(outcome.ttl, outcome);
+    }
   }
   const path: PathHop[] = [];
   for (let hop = 1; hop <= plan.lastRouterHop; hop++) {
     const router = routerAt.get(hop);
-    path.push({ hop, address: router?.from ?? null, rttMs: router ? round(router.rttMs) : null });
+    const quote = quoteAt.get(hop)?.quote;
+    path.push({
+      hop, address: router?.from ?? null, rttMs: router ? round(router.rttMs) : null,
+      ...(router ? { quotedBytes: quote?.comparison.quotedBytes ?? null } : {}),
+      ...(quote && quote.mpls.length > 0 ? { mpls: quote.mpls } : {}),
+    });
   }
+  // Quotes of hops past the last router (confirmation probes expiring further out) count too.
+  const hopQuotes: HopQuote[] = [...quoteAt.values()].map((o) => ({ hop: o.ttl, address: o.timeExceeded!.from, comparison: o.quote!.comparison }));
+  const changes = concludeChanges(hopQuotes);
+  const ttlRewrite = concludeTtlRewrite(target, outcomes, changes);
+  const { nat, forwardedBy } = concludeNat(target, outcomes, changes);
   if (plan.hostHop !== null) path.push({ hop: plan.hostHop, address: target.address, rttMs: target.echo.rttMs });
 
   const responders = new Map<number, Responder | null>();
@@ -77,7 +95,14 @@ export function concludeTrace(target: TargetReport, plan: TracePlan, outcomes: r
     droppedAfter.set(port.port, null);
     responders.set(port.port, responder(port, target, byKey, routerAt));
   }
-  return { pathPort: plan.pathPort, path, responders, droppedAfter };
+  if (ttlRewrite) {
+    // A responder past the rewriter was "confirmed" by TTLs the rewriter reset: claim nothing.
+    for (const port of unconfirmable(target, ttlRewrite)) {
+      const found = responders.get(port);
+      if (found) responders.set(port, { ...found, confirmed: false });
+    }
+  }
+  return { pathPort: plan.pathPort, path, responders, droppedAfter, changes, ttlRewrite, nat, forwardedBy };
 }
 
 function dropPoint(port: number, plan: TracePlan, byKey: Map<string, TraceOutcome>, confirmed: boolean): DropPoint | null {

@@ -8,7 +8,8 @@ import { createIcmpBudget } from './icmp-budget.js';
 import { planTrace, type TraceProbe } from './plan.js';
 import { firstRound, outcomeKey, retryRound, settledDrops, untracked, type TrackedOutcome } from './rounds.js';
 import { monotonicMs } from '../clock.js';
-import { isPortAnswer } from '../probe/module.js';
+import { isPortAnswer, type ProbeTemplate, type QuotedPacket } from '../probe/module.js';
+import type { MplsEntry } from '../packet/icmp.js';
 
 export interface TraceOptions {
   maxHops: number;
@@ -27,6 +28,11 @@ export interface TraceRun {
   sendErrors: number;
 }
 
+/** An outcome plus the first time-exceeded's quote (copied out of the received packet) and the tag of the probe it quotes. */
+interface Tracked extends TrackedOutcome {
+  rawQuote: { quote: QuotedPacket; mpls: MplsEntry[]; tag: number } | null;
+}
+
 /** Waits `ms`, or less when the run is aborted (Ctrl-C must not wait for a router's refill or the pacing). */
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return sleep(ms, undefined, { signal }).catch(() => undefined);
@@ -43,14 +49,16 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
  */
 export async function traceTarget(transport: Transport, session: ScanSession, target: TargetReport, options: TraceOptions): Promise<TraceRun> {
   const plan = planTrace(target, options.maxHops);
-  const template = session.templates.get(target.address);
-  if (!template || plan.probes.length === 0) return { conclusion: concludeTrace(target, plan, []), sendErrors: 0 };
+  const plainTemplate = session.templates.get(target.address);
+  if (!plainTemplate || plan.probes.length === 0) return { conclusion: concludeTrace(target, plan, []), sendErrors: 0 };
+  // Same flow and cookies as the plain probe, shaped like real traffic (TCP: a Linux client's options).
+  const template = plainTemplate.forTrace();
 
-  const outcomes = new Map<string, TrackedOutcome>();
+  const outcomes = new Map<string, Tracked>();
   const tags = new Map<number, number[]>();
   for (const port of target.ports) tags.set(port.port, [0]);
   for (const probe of plan.probes) {
-    outcomes.set(outcomeKey(probe.port, probe.ttl), untracked(probe));
+    outcomes.set(outcomeKey(probe.port, probe.ttl), { ...untracked(probe), rawQuote: null });
   }
   const flow: ProbedFlow = { template, sentTags: (port) => tags.get(port) ?? null };
   const probed: ProbedTarget = { address: target.address, flows: [flow] };
@@ -67,6 +75,13 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
     if (event.type === 'time-exceeded') {
       outcome.timeExceeded ??= { from: event.from, rttMs: receivedAt - outcome.sentAt };
       outcome.answeredAttempts.add(event.tag >>> 8);
+      // Kept for the comparison at the end (a copy: the transport may reuse the received buffer). The
+      // tag is cookie-checked, so it names the attempt sent even where a middlebox rewrote the IP ID.
+      outcome.rawQuote ??= {
+        quote: { header: event.quote.header, transport: Buffer.from(event.quote.transport) },
+        mpls: event.mpls,
+        tag: event.tag,
+      };
     } else if (isPortAnswer(event.kind)) {
       outcome.reply ??= { kind: event.kind, from: event.from, ttl: event.ttl };
     }
@@ -129,9 +144,20 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
       }
     }
     const settled = settledDrops(plan, outcomes);
-    return { conclusion: concludeTrace(target, plan, [...outcomes.values()], settled), sendErrors };
+    const judged = [...outcomes.values()].map((outcome) => withQuote(template, outcome));
+    return { conclusion: concludeTrace(target, plan, judged, settled), sendErrors };
   } finally {
     stopPackets();
     stopErrors();
   }
+}
+
+/** The outcome with its quote held against the probe it copies (rebuilt: build() is deterministic), after the run. */
+function withQuote(template: ProbeTemplate, outcome: Tracked): Tracked {
+  const raw = outcome.rawQuote;
+  if (!raw) return outcome;
+  // Sent with IP ID = tag (send() above).
+  const sent = template.build(outcome.port, outcome.ttl, raw.tag, raw.tag);
+  // The router at hop `ttl` got the probe with TTL 1 left (Linux quotes it as it arrived).
+  return { ...outcome, quote: { comparison: template.compareQuote(sent, raw.quote, 1), mpls: raw.mpls } };
 }

@@ -94,7 +94,8 @@ export function fakeTransport(hosts: FakeHost[], source = '198.18.1.1'): FakeTra
       const syn = tcp.value;
       // A RST before a re-send clears a half-open connection; these fake hosts hold none.
       if (syn.flags === TcpFlag.RST) return;
-      if (syn.flags !== TcpFlag.SYN) throw new Error('engine sent neither SYN nor RST');
+      // A plain SYN, or a trace SYN (SYN with ECE and CWR: an ECN-setup SYN); never ACK, FIN or RST with it.
+      if ((syn.flags & ~(TcpFlag.ECE | TcpFlag.CWR)) !== TcpFlag.SYN) throw new Error('engine sent neither SYN nor RST');
       const key = `${destination}:${syn.destinationPort}`;
       const tries = (triesSeen.get(key) ?? 0) + 1;
       triesSeen.set(key, tries);

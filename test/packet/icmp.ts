@@ -2,6 +2,7 @@ import t from 'tap';
 import { verifyIcmpChecksum } from '../../src/packet/checksum.js';
 import {
   decodeIcmp,
+  decodeMplsExtension,
   icmpDescription,
   IcmpType,
   writeIcmpEcho,
@@ -61,6 +62,7 @@ const VECTORS: Vector[] = [
       echo: { identifier: 0x1234, sequence: 7, data: hex('74746c2d70726f6265000102') },
       quote: null,
       quoteError: null,
+      mpls: [],
     },
     description: 'echo reply',
   },
@@ -75,6 +77,7 @@ const VECTORS: Vector[] = [
       echo: null,
       quote: { header: QUOTED_HEADER, transport: hex(ORIGINAL_TCP.slice(0, 16)) },
       quoteError: null,
+      mpls: [],
     },
     description: 'communication administratively prohibited',
   },
@@ -89,6 +92,7 @@ const VECTORS: Vector[] = [
       echo: null,
       quote: { header: QUOTED_HEADER, transport: hex(ORIGINAL_TCP) },
       quoteError: null,
+      mpls: [],
     },
     description: 'time exceeded in transit',
   },
@@ -146,7 +150,7 @@ t.test('non-echo, non-error types carry neither echo nor quote', async (t) => {
     const r = decodeIcmp(hex(`${type.toString(16).padStart(2, '0')} 00 0000 00000000` + ORIGINAL_IP));
     t.same(
       r,
-      { ok: true, value: { type, code: 0, checksum: 0, echo: null, quote: null, quoteError: null } },
+      { ok: true, value: { type, code: 0, checksum: 0, echo: null, quote: null, quoteError: null, mpls: [] } },
       `type ${type}`,
     );
   }
@@ -276,4 +280,21 @@ t.test('icmpDescription', async (t) => {
     [3, -1, 'ICMP type 3 code -1'],
   ];
   for (const [type, code, text] of cases) t.equal(icmpDescription(type, code), text, `${type}/${code}`);
+});
+
+t.test('RFC 4884/4950: the MPLS label stack of a time-exceeded with an extension', async (t) => {
+  // Type 11, length 32 words (128 bytes of quote), then extension v2 and one MPLS object with two entries.
+  const quote = Buffer.alloc(128);
+  Buffer.from(ORIGINAL_IP, 'hex').copy(quote);
+  const extension = Buffer.from('20000000' + '000c0101' + '0003e03f' + '00001101', 'hex');
+  const message = Buffer.concat([Buffer.from('0b00000000200000', 'hex'), quote, extension]);
+  t.same(decodeMplsExtension(message), [
+    { label: 62, tc: 0, s: false, ttl: 0x3f },
+    { label: 1, tc: 0, s: true, ttl: 1 },
+  ]);
+  const decodedMessage = decodeIcmp(message);
+  t.ok(decodedMessage.ok && decodedMessage.value.mpls.length === 2, 'decodeIcmp carries them');
+  t.same(decodeMplsExtension(Buffer.concat([Buffer.from('0b00000000000000', 'hex'), quote, extension])), [], 'no length field: not read');
+  t.same(decodeMplsExtension(Buffer.concat([Buffer.from('0b00000000200000', 'hex'), quote, Buffer.from('10000000000c0101', 'hex')])), [], 'not version 2');
+  t.same(decodeMplsExtension(Buffer.concat([Buffer.from('0b00000000200000', 'hex'), quote, Buffer.from('20000000ffff0101', 'hex')])), [], 'object longer than the message');
 });

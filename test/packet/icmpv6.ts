@@ -45,3 +45,29 @@ t.test('every destination-unreachable code has its RFC 4443 name', async (t) => 
   t.equal(icmpv6Description(3, 0), 'hop limit exceeded in transit');
   t.equal(icmpv6Description(1, 7), 'ICMPv6 type 1 code 7');
 });
+
+t.test('RFC 4884/4950 over ICMPv6: the MPLS label stack after a quote whose length is given in 64-bit words', async (t) => {
+  // Time exceeded, length 16 words (128 bytes of quote), then extension v2 and one MPLS object with two entries.
+  const quote = Buffer.alloc(128);
+  hex(QUOTED + QUOTED_TCP).copy(quote);
+  const extension = hex('20000000 000c0101 0003e03f 00001101');
+  const message = (header: string, tail: Buffer = extension) => Buffer.concat([hex(header), quote, tail]);
+  const decoded = decodeIcmpv6(message('03000000 10000000'));
+  t.match(decoded, { ok: true, value: { type: 3, quote: { header: { payloadLength: 24 } }, quoteError: null } });
+  t.same(decoded.ok && decoded.value.mpls, [
+    { label: 62, tc: 0, s: false, ttl: 0x3f },
+    { label: 1, tc: 0, s: true, ttl: 1 },
+  ]);
+  t.same(decoded.ok && decoded.value.quote?.transport.length, 24, 'the quote stops at its own payload length (24), not at the extension');
+  const mplsOf = (bytes: Buffer) => {
+    const result = decodeIcmpv6(bytes);
+    return result.ok ? result.value.mpls : null;
+  };
+  t.equal(mplsOf(message('01040000 10000000'))?.length, 2, 'destination unreachable too');
+  t.same(mplsOf(message('03000000 00000000')), [], 'no length: not read');
+  t.same(mplsOf(message('03000000 04000000')), [], 'a length that points inside the quote: no version-2 header there');
+  t.same(mplsOf(message('02000000 10000000')), [], 'packet too big has no extension (its byte 4 is the MTU)');
+  t.same(mplsOf(message('03000000 10000000', hex('20000000 ffff0101'))), [], 'an object longer than the message');
+  t.same(mplsOf(message('03000000 ff000000')), [], 'a length past the end of the message');
+  t.same(mplsOf(hex('81000000 00010002')), [], 'echo reply: none');
+});

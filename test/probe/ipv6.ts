@@ -139,3 +139,16 @@ t.test('a whole IPv6 packet as bytes classifies as its split form does', async (
   t.same(classifyReply(whole, context), classifyReply(split.value, context));
   t.match(classifyReply(whole, context), { type: 'answer', kind: 'syn-ack', subject: 443 });
 });
+
+t.test('an ICMPv6 time exceeded: the quote and any MPLS labels (RFC 4884 length in 64-bit words) reach the tracer', async (t) => {
+  const limited = syn.build(443, 2, 0x0102, 0x0102);
+  limited[7] = 1;
+  const plain = classifyReply(received(FIREWALL, 63, 58, icmpv6Error(3, 0, limited)), context);
+  t.match(plain, { type: 'time-exceeded', subject: 443, mpls: [] });
+  t.same(plain.type === 'time-exceeded' && plain.quote.transport, limited.subarray(40), 'the whole quoted SYN');
+  const padded = Buffer.alloc(128);
+  limited.copy(padded);
+  const withLabels = Buffer.concat([icmpv6Error(3, 0, padded), Buffer.from('20000000000801010003e13f', 'hex')]);
+  withLabels[4] = 16;
+  t.match(classifyReply(received(FIREWALL, 63, 58, withLabels), context), { type: 'time-exceeded', subject: 443, mpls: [{ label: 62, s: true, ttl: 0x3f }] });
+});

@@ -4,7 +4,7 @@ import { decodeIPv4, IpProtocol } from '../../src/packet/ipv4.js';
 import { decodeTcp, TcpFlag } from '../../src/packet/tcp.js';
 import { finishChecksum, onesComplementSum } from '../../src/packet/checksum.js';
 import { cookie } from '../../src/probe/cookie.js';
-import { SYN_PACKET_BYTES, synSequence, tcpSyn } from '../../src/probe/tcp-syn.js';
+import { FULL_SYN_PACKET_BYTES, fullSynOptions, SYN_PACKET_BYTES, synSequence, tcpSyn } from '../../src/probe/tcp-syn.js';
 import { icmpErrorPacket, tcpPacket } from '../helpers/fake-network.js';
 
 const key = [0x01234567, 0x89abcdef] as const;
@@ -97,4 +97,45 @@ t.test('matchQuote: the cookie in the quoted sequence number', async (t) => {
   t.match(quoteOf(template.build(80, 2, 0x0102, 0)), { status: 'invalid', reason: 'quoted port 80 was not probed' });
   const other = tcpSyn.prepare({ ...flow, destination: requireAddress('198.18.4.3') }, key);
   t.same(quoteOf(other.build(22, 2, 1, 0)), { status: 'unrelated' }, 'a probe of another flow');
+});
+
+t.test('forTrace: a Linux client SYN in Linux layout, same flow and cookies, made once', async (t) => {
+  const plain = tcpSyn.prepare(flow, key);
+  const trace = plain.forTrace();
+  t.equal(plain.forTrace(), trace, 'one variant per flow');
+  t.equal(trace.forTrace(), trace);
+  const packet = trace.build(443, 3, 0x0103, 3);
+  t.equal(packet.length, FULL_SYN_PACKET_BYTES);
+  t.equal(packet.readUInt16BE(2), 60, 'IP total length');
+  t.equal(finishChecksum(onesComplementSum(packet, 0, 20)), 0, 'IP header checksum');
+  t.ok(tcpChecksumHolds(packet), 'TCP checksum');
+  t.equal(packet[20 + 12], 0xa0, 'data offset 10 words');
+  t.equal(packet[20 + 13], TcpFlag.SYN | TcpFlag.ECE | TcpFlag.CWR, 'an ECN-setup SYN');
+  const ts = fullSynOptions(key).timestamp!.value;
+  const tsHex = ts.toString(16).padStart(8, '0');
+  t.equal(packet.subarray(40).toString('hex'), `020405b4` + `0402080a${tsHex}00000000` + `01030307`, 'MSS, SACK_PERM, TS, NOP, WS 7 as Linux lays them out');
+  const tcp = decodeTcp(packet.subarray(20));
+  if (!tcp.ok) throw new Error(tcp.reason);
+  t.equal(tcp.value.sequence, synSequence(key, flow, 443, 3), 'the same cookie as the plain probe');
+  t.equal(tcp.value.window, 64240);
+  t.not(fullSynOptions([1, 2]).timestamp!.value, ts, 'the timestamp value comes from the key');
+});
+
+t.test('compareQuote of the trace template: Linux full quote vs what was sent', async (t) => {
+  const trace = tcpSyn.prepare(flow, key).forTrace();
+  const sent = trace.build(443, 3, 0x0103, 3);
+  const quoteOf = (bytes: Buffer) => {
+    const ip = decodeIPv4(bytes, { allowTruncated: true });
+    if (!ip.ok) throw new Error(ip.reason);
+    return { header: ip.value.header, transport: ip.value.payload };
+  };
+  const asArrived = Buffer.from(sent);
+  asArrived[8] = 1;
+  const clean = trace.compareQuote(sent, quoteOf(asArrived), 1);
+  t.same(clean.differences, [], 'a packet quoted as it arrived (TTL 1) shows no change');
+  t.equal(clean.quotedBytes, 40);
+  t.same(clean.unseen, []);
+  const clamped = Buffer.from(asArrived);
+  clamped.writeUInt16BE(1200, 42);
+  t.same(trace.compareQuote(sent, quoteOf(clamped), 1).differences, [{ field: 'tcp.mss', sent: 1460, seen: 1200 }]);
 });

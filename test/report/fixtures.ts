@@ -143,7 +143,22 @@ export function tracedReport(): Report {
           [3306, { hop: 2, address: '198.18.2.2', confirmed: true }],
         ]),
         droppedAfter: new Map([[8080, { hop: 3, address: '198.18.3.1', confirmed: true }]]),
+        ...traceFindings(),
       }),
     ],
+  };
+}
+
+/** What the traced fixture's path did to its SYNs: an MSS clamp and stripped options after hop 1, DSCP set after hop 3. */
+export function traceFindings() {
+  return {
+    changes: [
+      { field: 'tcp.mss' as const, sent: 1460, seen: 1200, after: { hop: 1, address: '198.18.1.1' }, firstSeenAt: 3 },
+      { field: 'tcp.options' as const, sent: 'mss,sack-permitted,timestamp,window-scale=7', seen: 'mss,window-scale=7', after: { hop: 1, address: '198.18.1.1' }, firstSeenAt: 3 },
+      { field: 'ip.dscp' as const, sent: 0, seen: 46, after: { hop: 3, address: '198.18.3.1' }, firstSeenAt: 4 },
+    ],
+    ttlRewrite: null,
+    nat: [],
+    forwardedBy: new Map<number, { hop: number; address: string }>(),
   };
 }

@@ -85,6 +85,12 @@ t.test('traced: the path as a Mermaid flowchart, who answers and who last sees w
     ].join('\n'),
   );
   t.equal(tablesOf(tokens)[0]!.length, 6, 'the table is still there');
+  const items = tokens.filter((token) => token.type === 'inline' && tokens[tokens.indexOf(token) - 1]?.type === 'paragraph_open' && tokens[tokens.indexOf(token) - 2]?.type === 'list_item_open');
+  t.same(items.map(textOf), [
+    'hop 1 198.18.1.1 clamps MSS 1460 -> 1200 (first seen at hop 3)',
+    'hop 1 198.18.1.1 strips SACK-permitted, timestamps (first seen at hop 3)',
+    'hop 3 198.18.3.1 sets DSCP 0 -> 46 (first seen at hop 4)',
+  ], 'one list item per change, as the table says it');
 });
 
 t.test('a hostile target name: one heading, the table intact, no markup of its own', async (t) => {

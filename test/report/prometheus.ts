@@ -142,6 +142,20 @@ t.test('--trace findings', async (t) => {
   ]);
   t.same(samples(text, 'ttl_probe_port_dropped_after_hop'), ['{target="db1.example",address="198.18.4.2",port="8080"} 3']);
   t.same(samples(formatPrometheus(multiReport()), 'ttl_probe_port_dropped_after_hop'), [], 'absent without --trace');
+  t.same(samples(text, 'ttl_probe_path_change'), [
+    '{target="db1.example",address="198.18.4.2",field="tcp.mss",after_hop="1"} 1',
+    '{target="db1.example",address="198.18.4.2",field="tcp.options",after_hop="1"} 1',
+    '{target="db1.example",address="198.18.4.2",field="ip.dscp",after_hop="3"} 1',
+  ], 'a series per change');
+  t.same(samples(formatPrometheus(multiReport()), 'ttl_probe_path_change'), [], 'absent without --trace');
+  const rewritten = tracedReport();
+  rewritten.targets[0]!.ttlRewrite = { hop: 2, address: '198.18.2.2', direction: 'unknown', undermined: [80, 443], explanation: 'x' };
+  const rewrittenText = formatPrometheus(rewritten);
+  t.same(samples(rewrittenText, 'ttl_probe_ttl_rewrite_hop'), ['{target="db1.example",address="198.18.4.2",direction="unknown"} 2']);
+  t.same(samples(rewrittenText, 'ttl_probe_port_undermined'), [
+    '{target="db1.example",address="198.18.4.2",port="80"} 1',
+    '{target="db1.example",address="198.18.4.2",port="443"} 1',
+  ]);
 });
 
 t.test('escaping per the text format', async (t) => {

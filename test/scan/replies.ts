@@ -8,6 +8,14 @@ import { initialJobs } from '../../src/scan/targets.js';
 import type { TargetState } from '../../src/scan/state.js';
 import { targetState } from '../helpers/scan-state.js';
 
+const QUOTE = {
+  header: {
+    version: 4 as const, headerLength: 20, tos: 0, totalLength: 60, id: 1, dontFragment: true, moreFragments: false,
+    fragmentOffset: 0, ttl: 1, protocol: 6, checksum: 0, source: '198.18.1.1', destination: '198.18.4.2',
+  },
+  transport: Buffer.alloc(8),
+};
+
 function setUp() {
   const target = targetState('198.18.4.2', [22, 443]);
   const scheduler = new Scheduler(initialJobs([target], 3), 100000, 2, 0);
@@ -71,7 +79,7 @@ t.test('ignored packets are counted per target; unrelated and time-exceeded ones
   const { target, sinks } = setUp();
   t.equal(handleReply({ type: 'ignored', target, reason: 'x' }, 1, sinks), false);
   handleReply({ type: 'unrelated' }, 1, sinks);
-  handleReply({ type: 'time-exceeded', target, flow: target.portFlow, subject: 22, tag: 0, from: '198.18.1.2', ttl: 64, quotedIpId: 1 }, 1, sinks);
+  handleReply({ type: 'time-exceeded', target, flow: target.portFlow, subject: 22, tag: 0, from: '198.18.1.2', ttl: 64, quotedIpId: 1, quote: QUOTE, mpls: [] }, 1, sinks);
   t.equal(target.ignored, 1);
   t.equal(target.ports.get(22)!.reply, null);
 });
