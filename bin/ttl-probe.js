@@ -68,7 +68,7 @@ function loadCliOrExplain() {
   }
 }
 
-const { main, createStdoutWriter, openProcessStdout, whenDrained } = loadCliOrExplain();
+const { main, createStdoutWriter, openProcessStdout, whenDrained, dropPrivileges } = loadCliOrExplain();
 const controller = new AbortController();
 let interrupts = 0;
 process.on('SIGINT', () => {
@@ -103,6 +103,13 @@ main(process.argv.slice(2), {
   stdout: (text) => stdout.write(text),
   stderr: writeErr,
   signal: controller.signal,
+  // Root (sudo) may write an installed package's dist/, the user it drops to may not: a V8 that
+  // lacks its cache records one just before the drop (what this run compiled so far), and the end of
+  // the run records a fuller one where it may still write.
+  dropPrivileges: (user) => {
+    recordCodeCache();
+    return dropPrivileges(user);
+  },
   terminal: stderrIsTerminal ? { stderr: process.stderr, stdoutIsTTY: isCharacterDevice(1) && process.stdout.isTTY === true } : undefined,
 }).then(async (exitCode) => {
   timing('done');

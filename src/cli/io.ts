@@ -10,7 +10,7 @@ export interface CommandIo {
   terminal?: { stderr: NodeJS.WriteStream; stdoutIsTTY: boolean };
   /** For tests: a transport instead of raw sockets. */
   openTransport?: () => Transport;
-  /** For tests: what replaces the privilege drop. */
+  /** What replaces the privilege drop: tests' stand-ins, and the launcher's, which records the code cache first. */
   dropPrivileges?: (user: string | null) => unknown;
 }
 

@@ -26,6 +26,8 @@ import { COMPLETION_KEY, completionsFor } from './completion.js';
 import { readFlags } from '../options/flag.js';
 
 export { createStdoutWriter, openProcessStdout, whenDrained } from './stdout.js';
+/** For the launcher, which records the V8 code cache while it may still write (see bin/ttl-probe.js). */
+export { dropPrivileges } from '../privileges.js';
 
 const EPILOGUE = `Exit codes: ${EXIT_CODES.map(([code, meaning]) => `${code} ${meaning}`).join('; ')}.\n${PRIVILEGE_NOTE}`;
 

@@ -41,6 +41,19 @@ t.test('a V8 without a cache of its own records one at its first run', async (t)
   t.equal(second.stdout, first.stdout, 'the run with the cache answers the same');
 });
 
+t.test('a package only root may write (a global install) gets its cache from a run under sudo, before the privilege drop', async (t) => {
+  const folder = packageCopy();
+  // dist/ is root's, mode 0755: after the drop to nobody the run could no longer write there.
+  t.notOk(existsSync(cacheFile(folder)), 'no cache to begin with');
+  const run = await ns.run(process.execPath, [join(folder, 'bin', 'ttl-probe.js'), '127.0.0.1', '-p', '1', '--json'], { env: { ...process.env, NODE_OPTIONS: '', SUDO_UID: '65534', SUDO_GID: '65534', SUDO_USER: 'nobody' } });
+  t.equal(run.code, 0, run.stderr);
+  t.equal(JSON.parse(run.stdout).targets[0].ports[0].state, 'closed', 'the run itself probed (loopback only)');
+  t.ok(existsSync(cacheFile(folder)), 'the cache of this V8 is written');
+  const again = await ns.run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(folder, 'bin', 'ttl-probe.js'), '--version']);
+  t.equal(again.code, 0, again.stderr);
+  t.equal(again.stderr, '', 'the recorded cache loads cleanly for the unprivileged user');
+});
+
 t.test('a read-only package runs without writing a cache', async (t) => {
   const folder = packageCopy();
   chmodSync(join(folder, 'dist'), 0o555);
