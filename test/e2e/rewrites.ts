@@ -170,8 +170,12 @@ if (assertLabAvailable(t)) {
       t.equal(run.code, 0, run.stderr);
       const target = run.report!.targets[0]!;
       t.match(target.ttlRewrite, { hop: 2, address: '2001:2:0:2::2', direction: 'unknown', undermined: [22, 80, 443] });
+      t.match(target.ttlRewrite?.explanation, /resets the hop limit \(both ways\).*the hop limits cannot tell these apart/, 'in IPv6 words');
       t.same(reportProblems(run.report), []);
-      for (const port of target.ports) t.equal(port.undermined, true, `${port.port}: undermined`);
+      for (const port of target.ports) {
+        t.equal(port.undermined, true, `${port.port}: undermined`);
+        t.match(port.explanation, /undermined: the hop limits this verdict rests on may have been reset at hop 2 2001:2:0:2::2/);
+      }
     });
   });
 
