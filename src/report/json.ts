@@ -16,10 +16,28 @@ export function* jsonChunks(report: Report): Generator<string> {
     const restJson = indent(JSON.stringify({ ...target, ports: [] }, null, 2), 4);
     const open = restJson.lastIndexOf('"ports": []');
     yield `${t === 0 ? '' : ','}\n    ${restJson.slice(0, open)}"ports": [`;
-    for (const [p, port] of ports.entries()) yield `${p === 0 ? '' : ','}\n${indent(JSON.stringify(port, null, 2), 8, true)}`;
+    for (let from = 0; from < ports.length; from += PORTS_PER_CHUNK) {
+      yield `${from === 0 ? '' : ','}\n${portsAtDepthFour(ports.slice(from, from + PORTS_PER_CHUNK))}`;
+    }
     yield `${ports.length === 0 ? '' : `\n      `}]${restJson.slice(open + '"ports": []'.length)}`;
   }
   yield `${targets.length === 0 ? '' : '\n  '}]\n}\n`;
+}
+
+/** Ports per piece: pieces of some tens of KiB, so a sweep's output never sits whole in memory. */
+const PORTS_PER_CHUNK = 256;
+/** What JSON.stringify(x, null, 2) puts around the elements of the innermost of four nested arrays. */
+const DEPTH_FOUR_OPEN = '[\n  [\n    [\n      [\n';
+const DEPTH_FOUR_CLOSE = '\n      ]\n    ]\n  ]\n]';
+
+/**
+ * Non-empty `items` as JSON.stringify(report, null, 2) writes the elements
+ * of an array nested four deep (report.targets[].ports[]: 8 spaces), joined
+ * by ",\n": stringified in place, so no line of their text is re-indented.
+ */
+function portsAtDepthFour(items: readonly unknown[]): string {
+  const text = JSON.stringify([[[items]]], null, 2);
+  return text.slice(DEPTH_FOUR_OPEN.length, text.length - DEPTH_FOUR_CLOSE.length);
 }
 
 function indent(text: string, spaces: number, first = false): string {

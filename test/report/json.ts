@@ -20,11 +20,13 @@ for (const [name, report] of Object.entries(cases)) {
   t.equal(formatJson(report as Report), `${JSON.stringify(report, null, 2)}\n`, name);
 }
 
-t.test('chunks stay small: one per port', async (t) => {
-  const ports = Array.from({ length: 1000 }, (_, i) => ({ port: i + 1, state: 'closed' }));
-  const report = { schema: 'ttl-probe/1', interrupted: false, targets: [{ target: 'a', address: '198.18.4.2', ports }] } as unknown as Report;
-  const chunks = [...jsonChunks(report)];
-  t.ok(chunks.length >= 1000);
-  t.ok(Math.max(...chunks.map((c) => c.length)) < 1000, 'no chunk holds many ports');
-  t.same(JSON.parse(chunks.join('')), report);
+t.test('pieces stay small (256 ports at most) and join to exactly JSON.stringify, at every piece boundary', async (t) => {
+  for (const count of [1, 255, 256, 257, 512, 1000]) {
+    const ports = Array.from({ length: count }, (_, i) => ({ port: i + 1, state: 'closed', reply: { kind: 'rst', ttl: 61 }, hop: 4 }));
+    const report = { schema: 'ttl-probe/1', interrupted: false, targets: [{ target: 'a', address: '198.18.4.2', ports, ignored: 0 }, { target: 'b', address: '198.18.2.2', ports: ports.slice(0, 3) }] } as unknown as Report;
+    const chunks = [...jsonChunks(report)];
+    t.equal(chunks.join(''), `${JSON.stringify(report, null, 2)}\n`, `${count} ports: byte for byte`);
+    const longest = Math.max(...chunks.map((c) => c.length));
+    t.ok(longest < 256 * 200, `${count} ports: the longest piece has ${longest} characters`);
+  }
 });
