@@ -16,13 +16,13 @@ export function withTrace(target: TargetReport, trace: TraceConclusion): TargetR
       droppedAfter: trace.droppedAfter.get(port.port) ?? null,
       ...(port.answeredBy === 'beyond' ? { forwardedBy: trace.forwardedBy.get(port.port) ?? null } : {}),
       ...(trace.ttlRewrite?.undermined.includes(port.port) === true
-        ? { undermined: true as const, explanation: [port.explanation, underminedBy(trace.ttlRewrite)].filter(Boolean).join('; ') }
+        ? { undermined: true as const, explanation: [port.explanation, underminedBy(trace.ttlRewrite, target.family === 6 ? 'hop limits' : 'TTLs')].filter(Boolean).join('; ') }
         : {}),
     })),
   };
 }
 
 /** The port's line about the rewriter (the target's ttlRewrite.explanation says why, once). */
-function underminedBy(rewrite: TtlRewriteReport): string {
-  return `undermined: the TTLs this verdict rests on may have been reset at hop ${rewrite.hop}${rewrite.address ? ` ${rewrite.address}` : ''} (TTL rewrite, ${rewrite.direction})`;
+function underminedBy(rewrite: TtlRewriteReport, ttls: string): string {
+  return `undermined: the ${ttls} this verdict rests on may have been reset at hop ${rewrite.hop}${rewrite.address ? ` ${rewrite.address}` : ''} (TTL rewrite, ${rewrite.direction})`;
 }

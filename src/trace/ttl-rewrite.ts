@@ -34,6 +34,8 @@ export function concludeTtlRewrite(target: TargetReport, outcomes: readonly Trac
     return best;
   };
   const quotedTtl = changes.find((change) => change.field === 'ip.ttl');
+  // Over IPv6 the field is the hop limit: say so (HL --hl-set, the IPv6 normalisers).
+  const ttl = target.family === 6 ? { word: 'hop limit', Word: 'Hop limit', plural: 'hop limits', limited: 'hop-limited' } : { word: 'TTL', Word: 'TTL', plural: 'TTLs', limited: 'TTL-limited' };
   // The host itself (its reply's TTL says the host's hop: a forged RST from a device on the path carries the
   // host's address too, but not its distance) reached with fewer TTL than its hop.
   const reachedEarly =
@@ -48,12 +50,12 @@ export function concludeTtlRewrite(target: TargetReport, outcomes: readonly Trac
     forward = {
       hop: quotedTtl.after.hop,
       address: quotedTtl.after.address,
-      why: `the time-exceeded from hop ${quotedTtl.firstSeenAt} quotes our probe with TTL ${quotedTtl.seen} left instead of ${quotedTtl.sent}`,
+      why: `the time-exceeded from hop ${quotedTtl.firstSeenAt} quotes our probe with ${ttl.word} ${quotedTtl.seen} left instead of ${quotedTtl.sent}`,
     };
   } else if (reachedEarly.length > 0) {
-    const ttl = Math.min(...reachedEarly.map((o) => o.ttl));
-    const at = lastRouter(ttl + 1) ?? { hop: 0, address: null };
-    forward = { hop: at.hop, address: at.address, why: `a probe sent with TTL ${ttl} reached the host, whose replies show it at hop ${hostHop}` };
+    const sent = Math.min(...reachedEarly.map((o) => o.ttl));
+    const at = lastRouter(sent + 1) ?? { hop: 0, address: null };
+    forward = { hop: at.hop, address: at.address, why: `a probe sent with ${ttl.word} ${sent} reached the host, whose replies show it at hop ${hostHop}` };
   }
   if (!forward && !returnCloser) return null;
 
@@ -64,17 +66,17 @@ export function concludeTtlRewrite(target: TargetReport, outcomes: readonly Trac
   if (forward && returnCloser) {
     ({ hop, address } = forward);
     direction = 'both';
-    explanation = `TTL reset at hop ${hop} both ways: ${forward.why}, and the host's replies look as close as hop ${hostHop}`;
+    explanation = `${ttl.Word} reset at hop ${hop} both ways: ${forward.why}, and the host's replies look as close as hop ${hostHop}`;
   } else if (forward) {
     ({ hop, address } = forward);
     direction = 'forward';
-    explanation = `TTL of our probes reset at hop ${hop}: ${forward.why}; the replies' TTLs look honest, but TTL-limited probes past hop ${hop} prove nothing`;
+    explanation = `${ttl.Word} of our probes reset at hop ${hop}: ${forward.why}; the replies' ${ttl.plural} look honest, but ${ttl.limited} probes past hop ${hop} prove nothing`;
   } else {
     ({ hop, address } = beyondHost!);
     direction = 'unknown';
     explanation =
       `the host's replies look as close as hop ${hostHop}, yet the router at hop ${hop} forwarded our probes on to it: ` +
-      `either hop ${hop} resets the TTL (both ways), or the return path is shorter than the forward one; the TTLs cannot tell these apart`;
+      `either hop ${hop} resets the ${ttl.word} (both ways), or the return path is shorter than the forward one; the ${ttl.plural} cannot tell these apart`;
   }
   // Forward only: the replies' TTLs are honest, so the verdicts stand (only the trace's confirmations past the
   // rewriter are void, see unconfirmable). Otherwise every reply whose TTL says "hop >= rewriter" may have been

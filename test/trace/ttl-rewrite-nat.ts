@@ -66,3 +66,15 @@ t.test('an untranslated quote names the NAT after the last hop that quoted our o
   const change = { field: 'ip.source' as const, sent: '198.18.1.1', seen: '198.18.9.9', after: { hop: 1, address: '198.18.1.2' }, firstSeenAt: 2 };
   t.same(concludeNat(report, [], [change]).nat, [{ hop: 1, address: '198.18.1.2', evidence: 'quote', detail: 'quotes from hop 2 on show our source address 198.18.1.1 rewritten to 198.18.9.9' }]);
 });
+
+t.test('over IPv6 the explanation speaks of the hop limit (HL --hl-set), the reasoning is the same', async (t) => {
+  const host6 = '2001:2:0:4::2';
+  const report = target(61, [{ port: 443, tries: 1, finished: true, reply: { kind: 'syn-ack', from: host6, ttl: 61, rttMs: 1 } }], host6);
+  t.equal(report.family, 6);
+  const te6 = (hop: number) => ({ from: `2001:2:0:${hop}::2`, rttMs: 0.5 });
+  const outcomes = [outcome(443, 1, { timeExceeded: te6(1) }), outcome(443, 2, { timeExceeded: te6(2) }), outcome(443, 3, { reply: { kind: 'syn-ack', from: host6, ttl: 61 } })];
+  const rewrite = concludeTtlRewrite(report, outcomes, []);
+  t.match(rewrite, { hop: 2, address: '2001:2:0:2::2', direction: 'forward', undermined: [] });
+  t.equal(rewrite?.explanation, "Hop limit of our probes reset at hop 2: a probe sent with hop limit 3 reached the host, whose replies show it at hop 4; the replies' hop limits look honest, but hop-limited probes past hop 2 prove nothing");
+  t.notMatch(rewrite?.explanation ?? '', /TTL/);
+});
