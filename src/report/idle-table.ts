@@ -1,0 +1,58 @@
+import type { IdleResult } from '../model/idle.js';
+import type { PortReport, Report, TargetReport } from '../model/report.js';
+import { columnLines, echoLine, printableName, referenceLine } from './table.js';
+
+/** `ttl-probe idle`'s human-readable report: per target the reference, then per port the idle timeout and who ended it. */
+
+function seconds(value: number): string {
+  return String(Math.round(value * 100) / 100);
+}
+
+function timeoutCell(idle: IdleResult): string {
+  if (idle.timeout === null) return `none <= ${seconds(idle.maxIdleS)} s`;
+  return `${seconds(idle.timeout.minS)}-${seconds(idle.timeout.maxS)} s`;
+}
+
+function whoCells(idle: IdleResult): [string, string, string] {
+  if (idle.by) return [idle.by.answeredBy, String(idle.by.hop), idle.by.address ?? '-'];
+  if (idle.droppedAfter) return [`after hop ${idle.droppedAfter.hop}${idle.droppedAfter.confirmed ? '' : '?'}`, '-', idle.droppedAfter.address ?? '-'];
+  return ['-', '-', '-'];
+}
+
+function portRow(port: PortReport): string[] {
+  const idle = port.idle;
+  if (!idle) return [String(port.port), port.state, '-', '-', '-', '-', '-', '-'];
+  return [String(port.port), port.state, timeoutCell(idle), idle.ends ?? '-', ...whoCells(idle), String(idle.connections)];
+}
+
+export function* idleTargetLines(target: TargetReport): Generator<string> {
+  const name = printableName(target.target === target.address ? target.address : `${target.target} (${target.address})`);
+  yield `ttl-probe idle ${name}`;
+  yield `  ${echoLine(target)}`;
+  yield `  ${referenceLine(target)}`;
+  yield '';
+  yield* columnLines(function* () {
+    yield ['PORT', 'STATE', 'IDLE TIMEOUT', 'ENDS', 'BY', 'HOP', 'FROM', 'CONNECTIONS'];
+    for (const port of target.ports) yield portRow(port);
+  }, '  ');
+  yield '';
+  for (const port of target.ports) {
+    if (port.idle) {
+      yield `  ${port.port}: ${port.idle.explanation}`;
+      for (const event of port.idle.unsolicited.slice(0, 3)) {
+        yield `    unsolicited ${event.kind === 'rst' ? 'RST' : 'FIN'} after ${seconds(event.atS)} s idle from ${event.address} (hop ${event.hop}, ${event.answeredBy})`;
+      }
+      if (port.idle.unsolicited.length > 3) yield `    ... and ${port.idle.unsolicited.length - 3} more on other connections`;
+    } else {
+      yield `  ${port.port}: not open (${port.state}): no connection to hold idle`;
+    }
+  }
+}
+
+export function* idleTableChunks(report: Report): Generator<string> {
+  for (const [index, target] of report.targets.entries()) {
+    if (index > 0) yield '\n';
+    for (const line of idleTargetLines(target)) yield `${line}\n`;
+  }
+  if (report.interrupted) yield `${report.targets.length > 0 ? '\n' : ''}interrupted: the report above is partial\n`;
+}
