@@ -4,8 +4,9 @@ import { DEFAULT_SCAN_OPTIONS } from '../scan/engine.js';
 import { dropPrivileges } from '../privileges.js';
 import { probeReport } from '../run/probe.js';
 import { jsonChunks } from '../report/json.js';
-import { idleTableChunks } from '../report/idle-table.js';
 import type { Report } from '../model/report.js';
+import { idleTableChunks } from '../report/idle-table.js';
+import type { IdleReport } from '../model/idle.js';
 import { openTransport } from '../transport/open.js';
 import { connectStream, type StreamConnector } from '../transport/stream.js';
 import { writeChunks, type CommandIo } from './io.js';
@@ -66,7 +67,7 @@ export async function runIdleCommand(options: IdleOptions, io: IdleIo): Promise<
           checkTries: CHECK_TRIES,
           signal: io.signal,
         });
-    const withIdle: Report = {
+    const withIdle: IdleReport = {
       ...report,
       interrupted: report.interrupted || io.signal?.aborted === true,
       targets: report.targets.map((target, index) => ({
@@ -77,7 +78,7 @@ export async function runIdleCommand(options: IdleOptions, io: IdleIo): Promise<
         }),
       })),
     };
-    if (options.format === 'json') await writeChunks(io, jsonChunks(withIdle));
+    if (options.format === 'json') await writeChunks(io, jsonChunks(withIdle as Report));
     else await writeChunks(io, idleTableChunks(withIdle));
     return withIdle.interrupted ? ExitCode.INTERRUPTED : ExitCode.OK;
   } finally {

@@ -1,4 +1,4 @@
-import type { AnsweredBy } from './report.js';
+import type { AnsweredBy, PortReport, Report, TargetReport } from './report.js';
 
 /**
  * The record `ttl-probe idle` adds to each port of `targets[].ports[]` (schema
@@ -50,4 +50,18 @@ export interface IdleResult {
   /** False when the graded checks disagree (a longer idle survived one that ended): the timeout is not sharp. */
   consistent: boolean;
   explanation: string;
+}
+
+/** A port of `ttl-probe idle`'s report: the probe's verdict plus its idle record (null for a port not open). */
+export interface IdlePortReport extends PortReport {
+  idle: IdleResult | null;
+}
+
+export interface IdleTargetReport extends Omit<TargetReport, 'ports'> {
+  ports: IdlePortReport[];
+}
+
+/** `ttl-probe idle --json`: a report of schema ttl-probe/1 whose ports carry `idle`. */
+export interface IdleReport extends Omit<Report, 'targets'> {
+  targets: IdleTargetReport[];
 }

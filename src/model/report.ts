@@ -4,8 +4,6 @@
  * (schema "ttl-probe/1"); add fields, never rename them.
  */
 
-import type { IdleResult } from './idle.js';
-
 export const REPORT_SCHEMA = 'ttl-probe/1';
 
 /*
@@ -59,8 +57,6 @@ export interface PortReport {
   responder?: { hop: number; address: string | null; confirmed: boolean } | null;
   /** --trace only, silent ports: the last hop whose time-exceeded still came back; the filter is there or on the next link. */
   droppedAfter?: { hop: number; address: string | null; confirmed: boolean } | null;
-  /** `ttl-probe idle` only: the idle timeout of the port's connections (null for a port that is not open). */
-  idle?: IdleResult | null;
 }
 
 /** One hop of a traced path: the router (or, last, the host) at that hop. */

@@ -1,5 +1,4 @@
-import type { IdleResult } from '../model/idle.js';
-import type { PortReport, Report, TargetReport } from '../model/report.js';
+import type { IdlePortReport, IdleReport, IdleResult, IdleTargetReport } from '../model/idle.js';
 import { columnLines, echoLine, printableName, referenceLine } from './table.js';
 
 /** `ttl-probe idle`'s human-readable report: per target the reference, then per port the idle timeout and who ended it. */
@@ -19,13 +18,13 @@ function whoCells(idle: IdleResult): [string, string, string] {
   return ['-', '-', '-'];
 }
 
-function portRow(port: PortReport): string[] {
+function portRow(port: IdlePortReport): string[] {
   const idle = port.idle;
   if (!idle) return [String(port.port), port.state, '-', '-', '-', '-', '-', '-'];
   return [String(port.port), port.state, timeoutCell(idle), idle.ends ?? '-', ...whoCells(idle), String(idle.connections)];
 }
 
-export function* idleTargetLines(target: TargetReport): Generator<string> {
+export function* idleTargetLines(target: IdleTargetReport): Generator<string> {
   const name = printableName(target.target === target.address ? target.address : `${target.target} (${target.address})`);
   yield `ttl-probe idle ${name}`;
   yield `  ${echoLine(target)}`;
@@ -49,7 +48,7 @@ export function* idleTargetLines(target: TargetReport): Generator<string> {
   }
 }
 
-export function* idleTableChunks(report: Report): Generator<string> {
+export function* idleTableChunks(report: IdleReport): Generator<string> {
   for (const [index, target] of report.targets.entries()) {
     if (index > 0) yield '\n';
     for (const line of idleTargetLines(target)) yield `${line}\n`;

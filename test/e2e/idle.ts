@@ -4,9 +4,9 @@ import t from 'tap';
 import { idleFirewall } from '../../scripts/lab/topologies.js';
 import { assertLabAvailable } from '../helpers/lab-probe.js';
 import { buildIdleLab, runIdleCli, startHoldServer } from '../helpers/idle-lab.js';
-import type { PortReport } from '../../src/model/report.js';
+import type { IdlePortReport, IdleReport } from '../../src/model/idle.js';
 
-const portOf = (ports: PortReport[] | undefined, n: number): PortReport | undefined => ports?.find((port) => port.port === n);
+const portOf = (report: IdleReport | null, n: number): IdlePortReport | undefined => report?.targets[0]?.ports.find((port) => port.port === n);
 
 if (assertLabAvailable(t)) {
   t.test('a firewall at hop 2 forgets connections after 4 s and forges a RST: rst by the middlebox at hop 2', async (t) => {
@@ -16,7 +16,7 @@ if (assertLabAvailable(t)) {
     try {
       const run = await runIdleCli(lab, [topology.target, '-p', '443', '--max-idle', '12s', '--json']);
       t.equal(run.code, 0, run.stderr);
-      const idle = portOf(run.report?.targets[0]?.ports, 443)?.idle;
+      const idle = portOf(run.report, 443)?.idle;
       t.ok(idle, 'the open port has an idle record');
       t.equal(idle?.ends, 'rst');
       t.same(idle?.by && { answeredBy: idle.by.answeredBy, hop: idle.by.hop, address: idle.by.address }, { answeredBy: 'middlebox', hop: 2, address: '198.18.4.2' });

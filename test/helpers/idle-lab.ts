@@ -8,7 +8,7 @@ import { buildChain, type Lab } from '../../scripts/lab/lab.js';
 import type { IdleTopology } from '../../scripts/lab/topologies.js';
 import { helperEnv, IP } from '../../scripts/lab/run.js';
 import { CLI } from './lab-probe.js';
-import type { Report } from '../../src/model/report.js';
+import type { IdleReport } from '../../src/model/idle.js';
 
 // `node -e` in the server namespace. Arguments: PORT:CLOSE_AFTER_S (0: never). Holds every
 // connection open, prints "data PORT BYTES" for whatever a client sends, "ready" once listening.
@@ -92,15 +92,15 @@ export interface IdleRun {
   code: number | null;
   stdout: string;
   stderr: string;
-  report: Report | null;
+  report: IdleReport | null;
 }
 
 /** Runs `ttl-probe idle ARGS` in the client namespace (JSON parsed when the output is JSON). */
 export async function runIdleCli(lab: Lab, args: string[], timeoutMs = 90_000): Promise<IdleRun> {
   const result = await lab.execInClient(process.execPath, [CLI, 'idle', ...args], { timeoutMs });
-  let report: Report | null = null;
+  let report: IdleReport | null = null;
   try {
-    report = JSON.parse(result.stdout) as Report;
+    report = JSON.parse(result.stdout) as IdleReport;
   } catch {
     report = null;
   }
