@@ -199,3 +199,17 @@ export function idleFirewall(mode: IdleFirewallMode, timeoutS: number): IdleTopo
       `then ${mode === 'rst' ? 'forges a RST for their next segment' : 'drops their segments'}) - router 198.18.3.2 - server 198.18.4.2.`,
   };
 }
+
+/**
+ * The article's chain without any firewall: for `ttl-probe idle` against a server whose own
+ * application closes idle connections (the test's listeners), and a path that keeps them.
+ */
+export function idleServer(): IdleTopology {
+  return {
+    spec: { routers: [{}, {}, {}], server: {} },
+    target: '198.18.4.2',
+    routerSysctls: {},
+    firewallHop: 0,
+    description: 'client 198.18.1.1 - three routers without state - server 198.18.4.2 (its listeners are the test\'s own).',
+  };
+}

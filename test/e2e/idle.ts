@@ -1,7 +1,7 @@
 // `ttl-probe idle` against real kernels: a stateful firewall that forgets idle connections (RST or
 // silent drop), a server whose application closes idle connections, and a path with no timeout.
 import t from 'tap';
-import { idleFirewall } from '../../scripts/lab/topologies.js';
+import { idleFirewall, idleServer } from '../../scripts/lab/topologies.js';
 import { assertLabAvailable } from '../helpers/lab-probe.js';
 import { buildIdleLab, runIdleCli, startHoldServer } from '../helpers/idle-lab.js';
 import type { IdlePortReport, IdleReport } from '../../src/model/idle.js';
@@ -24,6 +24,50 @@ if (assertLabAvailable(t)) {
       t.ok(idle?.timeout && idle.timeout.maxS - idle.timeout.minS <= 1.01, 'no wider than the resolution (1 s)');
       t.equal(server.bytes().get(443) ?? 0, 0, 'the server received no byte');
       t.comment(run.stdout);
+    } finally {
+      server.stop();
+      await lab.down();
+    }
+  });
+
+  t.test('the same firewall dropping forgotten connections: drop, dropped after hop 2, confirmed by the canary', async (t) => {
+    const topology = idleFirewall('drop', 4);
+    const lab = await buildIdleLab(topology);
+    const server = await startHoldServer(lab.server.ns, [[443, 0]]);
+    try {
+      const run = await runIdleCli(lab, [topology.target, '-p', '443', '--max-idle', '12s', '--json']);
+      t.equal(run.code, 0, run.stderr);
+      const idle = portOf(run.report, 443)?.idle;
+      t.equal(idle?.ends, 'drop');
+      t.equal(idle?.by, null, 'silence has no sender');
+      t.same(idle?.droppedAfter, { hop: 2, address: '198.18.2.2', confirmed: true });
+      t.ok(idle?.timeout && idle.timeout.minS < 4.2 && idle.timeout.maxS >= 3.8, `the interval holds 4 s: ${JSON.stringify(idle?.timeout)}`);
+      t.equal(server.bytes().get(443) ?? 0, 0, 'the server received no byte');
+    } finally {
+      server.stop();
+      await lab.down();
+    }
+  });
+
+  t.test('the application closes connections after 3 s idle, no firewall timeout: close by the host, recorded as it came', async (t) => {
+    const topology = idleServer();
+    const lab = await buildIdleLab(topology);
+    const server = await startHoldServer(lab.server.ns, [[443, 0], [8443, 3]]);
+    try {
+      const run = await runIdleCli(lab, [topology.target, '-p', '443,8443', '--max-idle', '8s', '--json']);
+      t.equal(run.code, 0, run.stderr);
+      const closing = portOf(run.report, 8443)?.idle;
+      t.equal(closing?.ends, 'close');
+      t.same(closing?.by && { answeredBy: closing.by.answeredBy, hop: closing.by.hop, address: closing.by.address }, { answeredBy: 'host', hop: 4, address: '198.18.4.2' });
+      t.ok(closing?.timeout && closing.timeout.minS < 3.2 && closing.timeout.maxS >= 2.9 && closing.timeout.maxS < 3.6, `the interval holds 3 s: ${JSON.stringify(closing?.timeout)}`);
+      t.ok(closing && closing.unsolicited.length > 0 && closing.unsolicited.every((event) => event.kind === 'close' && event.answeredBy === 'host' && event.hop === 4 && event.atS >= 2.9 && event.atS < 3.6), 'the FINs came by themselves, from the host, after 3 s idle');
+      const surviving = portOf(run.report, 443)?.idle;
+      t.equal(surviving?.timeout, null, 'a port with no timeout survives --max-idle');
+      t.equal(surviving?.ends, null);
+      t.equal(surviving?.maxIdleS, 8);
+      t.match(surviving?.explanation, /survived up to 8 s/);
+      t.equal(server.bytes().get(443) ?? 0, 0, 'the server received no byte on 443');
+      t.equal(server.bytes().get(8443) ?? 0, 0, 'nor on 8443');
     } finally {
       server.stop();
       await lab.down();
