@@ -1,4 +1,5 @@
 import { ADDRESS_FAMILIES, ANSWERED_BY, INITIAL_TTLS, PORT_STATES, REFERENCE_SOURCES, REPLY_KINDS } from './report.js';
+import { IDLE_ENDS, UNSOLICITED_KINDS } from './idle.js';
 
 /**
  * The published JSON Schemas of `--json` and `--format ndjson`
@@ -106,6 +107,67 @@ export const REPORT_JSON_SCHEMA = {
             }
           ]
         }
+      }
+    },
+    "idle": {
+      "type": "object",
+      "description": "`ttl-probe idle` only: how long an idle connection to the port survives, what ends it and who.",
+      "required": ["maxIdleS", "resolutionS", "timeout", "ends", "by", "droppedAfter", "unsolicited", "connections", "consistent", "explanation"],
+      "properties": {
+        "maxIdleS": { "type": "number", "exclusiveMinimum": 0, "description": "The longest idle time tried (--max-idle), in seconds." },
+        "resolutionS": { "type": ["number", "null"], "minimum": 0, "description": "The resolution asked for at the timeout found; null when nothing ended." },
+        "timeout": {
+          "oneOf": [
+            {
+              "type": "object",
+              "required": ["minS", "maxS"],
+              "properties": { "minS": { "type": "number", "minimum": 0 }, "maxS": { "type": "number", "minimum": 0 } },
+              "description": "The timeout lies in (minS, maxS]: the longest idle survived and the shortest that ended a connection."
+            },
+            { "type": "null" }
+          ],
+          "description": "null when every connection survived maxIdleS."
+        },
+        "ends": { "enum": [...IDLE_ENDS, null], "description": "rst: a RST; close: a FIN (the host's application); drop: silence; icmp: an ICMP error; null: nothing ended it." },
+        "by": {
+          "oneOf": [
+            {
+              "type": "object",
+              "required": ["answeredBy", "hop", "ttl", "address"],
+              "properties": {
+                "answeredBy": { "$ref": "#/$defs/answeredBy" },
+                "hop": { "$ref": "#/$defs/hop" },
+                "ttl": { "$ref": "#/$defs/ttl" },
+                "address": { "type": ["string", "null"] }
+              }
+            },
+            { "type": "null" }
+          ],
+          "description": "Who sent what ended it, judged from its TTL against the host's reference as SYN replies are; null for a drop."
+        },
+        "droppedAfter": {
+          "oneOf": [{ "$ref": "#/$defs/hopFinding" }, { "type": "null" }],
+          "description": "ends = drop: the last hop whose time-exceeded still came back for the dead connection's segments (as --trace's droppedAfter)."
+        },
+        "unsolicited": {
+          "type": "array",
+          "description": "RSTs and FINs that came by themselves while a connection was idle.",
+          "items": {
+            "type": "object",
+            "required": ["atS", "kind", "answeredBy", "hop", "ttl", "address"],
+            "properties": {
+              "atS": { "type": "number", "minimum": 0, "description": "Idle seconds of its connection when it came." },
+              "kind": { "enum": [...UNSOLICITED_KINDS] },
+              "answeredBy": { "$ref": "#/$defs/answeredBy" },
+              "hop": { "$ref": "#/$defs/hop" },
+              "ttl": { "$ref": "#/$defs/ttl" },
+              "address": { "type": "string" }
+            }
+          }
+        },
+        "connections": { "$ref": "#/$defs/count", "description": "Connections opened to the port." },
+        "consistent": { "type": "boolean", "description": "False when a longer idle survived one that ended a connection (the timer is not sharp)." },
+        "explanation": { "type": "string" }
       }
     },
     "hopFinding": {
@@ -480,6 +542,10 @@ export const REPORT_JSON_SCHEMA = {
             }
           ],
           "description": "--trace only, silent ports: the last hop whose time-exceeded still came back; the filter is there or on the next link."
+        },
+        "idle": {
+          "oneOf": [{ "$ref": "#/$defs/idle" }, { "type": "null" }],
+          "description": "`ttl-probe idle` only: the port's idle timeout (null for a port that is not open)."
         }
       },
       "allOf": [
