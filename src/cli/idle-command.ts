@@ -13,6 +13,7 @@ import { writeChunks, type CommandIo } from './io.js';
 import type { IdleOptions } from './idle-options.js';
 import { resolveTargets } from './probe-command.js';
 import { isIPv6Literal } from '../packet/address.js';
+import { evaluateIdleExpectation } from '../idle/expectation.js';
 
 export interface IdleIo extends CommandIo {
   /** For tests: what opens the TCP connections. */
@@ -26,7 +27,7 @@ const CHECK_TRIES = 2;
  * `ttl-probe idle`: probes the targets as `ttl-probe` does (echoes and SYNs:
  * which ports are open, and the host's reference distance), then runs the
  * idle search on every open port at once and prints the report with an
- * `idle` record per port. Returns 0, or 130 when interrupted.
+ * `idle` record per port. Returns 0; 1 when an --expect-idle fails; 130 when interrupted.
  */
 export async function runIdleCommand(options: IdleOptions, io: IdleIo): Promise<ExitCodeValue> {
   for (const target of options.targets) {
@@ -53,7 +54,8 @@ export async function runIdleCommand(options: IdleOptions, io: IdleIo): Promise<
     report.targets.forEach((target, index) => {
       for (const port of target.ports) {
         if (port.state === 'open' && port.answeredBy !== 'middlebox') {
-          jobs.push({ target: index, port: port.port, job: { address: target.address, port: port.port, referenceDistance: target.reference.distance } });
+          const mustTry = options.expectations.filter((expectation) => expectation.port === port.port).map((expectation) => expectation.minimumS);
+          jobs.push({ target: index, port: port.port, job: { address: target.address, port: port.port, referenceDistance: target.reference.distance, mustTry } });
         }
       }
     });
@@ -67,6 +69,7 @@ export async function runIdleCommand(options: IdleOptions, io: IdleIo): Promise<
           checkTries: CHECK_TRIES,
           signal: io.signal,
         });
+    let failed = false;
     const withIdle: IdleReport = {
       ...report,
       interrupted: report.interrupted || io.signal?.aborted === true,
@@ -74,13 +77,19 @@ export async function runIdleCommand(options: IdleOptions, io: IdleIo): Promise<
         ...target,
         ports: target.ports.map((port) => {
           const at = jobs.findIndex((entry) => entry.target === index && entry.port === port.port);
-          return { ...port, idle: at >= 0 ? (results[at] ?? null) : null };
+          const idle = at >= 0 ? (results[at] ?? null) : null;
+          const expectation = options.expectations.find((candidate) => candidate.port === port.port);
+          if (!expectation) return { ...port, idle };
+          const result = evaluateIdleExpectation(expectation, idle);
+          if (!result.met) failed = true;
+          return { ...port, idle: idle === null ? null : { ...idle, expectation: result }, ...(idle === null ? { idleExpectation: result } : {}) };
         }),
       })),
     };
     if (options.format === 'json') await writeChunks(io, jsonChunks(withIdle as Report));
     else await writeChunks(io, idleTableChunks(withIdle));
-    return withIdle.interrupted ? ExitCode.INTERRUPTED : ExitCode.OK;
+    if (withIdle.interrupted) return ExitCode.INTERRUPTED;
+    return failed ? ExitCode.EXPECTATION_FAILED : ExitCode.OK;
   } finally {
     transport.close();
   }

@@ -1,7 +1,8 @@
 import { UsageError } from '../errors.js';
 import { DEFAULT_RESOLUTION, parseDuration, parseResolution, type Resolution } from '../idle/duration.js';
 import { DEFAULT_MAX_CONNECTIONS } from '../idle/schedule.js';
-import { numberFlag, readFlags, switchFlag, textFlag, type FlagValues } from '../options/flag.js';
+import { parseIdleExpectations, type IdleExpectation } from '../idle/expectation.js';
+import { flagGiven, numberFlag, readFlags, switchFlag, textFlag, type FlagValues } from '../options/flag.js';
 import { RUN_FLAGS } from '../options/run-flags.js';
 import { PROBE_FLAGS } from './probe-options.js';
 
@@ -55,6 +56,16 @@ export const IDLE_FLAGS = {
     details:
       'connections opened per port at most: one per graded idle time. When the grid at `--resolution` needs more, it is widened evenly to fit and the report says the resolution reached. Fewer are open at once (see "idle").',
   }),
+  expectations: textFlag({
+    name: 'expect-idle',
+    placeholder: 'PORT>=DURATION',
+    group: 'Checks',
+    repeatable: true,
+    describe: 'repeatable or comma-joined: exit 1 unless connections to PORT survive DURATION idle (e.g. 443>=5m)',
+    details:
+      'repeatable and comma-joinable, e.g. `--expect-idle 9000>=300s,443>=5m`: exit 1 unless a connection to PORT survived DURATION idle (the search always tries that exact idle time). Ports named here are probed too; without `--max-idle` the longest DURATION is the longest idle tried.',
+    read: (values): IdleExpectation[] => parseIdleExpectations(values),
+  }),
   timeoutMs: { ...RUN_FLAGS.timeoutMs, describe: 'longest wait for the answer to one check, in ms', details: 'the longest wait for the answer to one check (and for the probe\'s replies), in ms; a check unanswered twice is a drop.' },
   echoCount: RUN_FLAGS.echoCount,
   format: textFlag({
@@ -85,6 +96,12 @@ export function toIdleOptions(raw: Readonly<Record<string, unknown>>): IdleOptio
   const hosts = raw.hosts === undefined ? [] : (Array.isArray(raw.hosts) ? raw.hosts : [raw.hosts]).map(String);
   if (hosts.length === 0) throw new UsageError('idle: no target given: ttl-probe idle HOST -p PORTS');
   const { format, json, ...flags } = readFlags(IDLE_FLAGS, raw);
+  const longestExpected = Math.max(0, ...flags.expectations.map((expectation) => expectation.minimumS));
+  if (flagGiven(IDLE_FLAGS.maxIdleS, raw)) {
+    if (longestExpected > flags.maxIdleS) throw new UsageError(`--expect-idle asks for ${longestExpected} s, longer than --max-idle (${flags.maxIdleS} s)`);
+  } else if (longestExpected > 0) flags.maxIdleS = longestExpected;
+  const named = flags.expectations.map((expectation) => expectation.port);
+  flags.ports = [...new Set([...(flagGiven(IDLE_FLAGS.ports, raw) || named.length === 0 ? flags.ports : []), ...named])].sort((a, b) => a - b);
   if (json && format !== null && format !== 'json') throw new UsageError(`--json contradicts --format ${format}`);
   if (flags.resolution.kind === 'absolute' && flags.resolution.seconds >= flags.maxIdleS) {
     throw new UsageError(`--resolution (${flags.resolution.seconds} s) must be shorter than --max-idle (${flags.maxIdleS} s)`);

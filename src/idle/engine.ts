@@ -25,13 +25,15 @@ export interface IdleJob {
   port: number;
   /** The host's reference distance (echo replies, else SYN-ACKs), as the probe found it; null: none. */
   referenceDistance: number | null;
+  /** Idle times the grid must hold exactly (an expectation's). */
+  mustTry?: readonly number[];
 }
 
 export interface IdleRunOptions {
   maxIdleS: number;
   resolution: Resolution;
   maxConnections: number;
-  /** Wait for the answer to one check (and for a connection's handshake), in ms. */
+  /** The longest wait for the answer to one check, in ms (below it: 8 round trips, at least 500 ms); a handshake gets at least 3 s. */
   timeoutMs: number;
   /** Checks of one connection before silence counts as a drop. */
   checkTries: number;
@@ -64,6 +66,8 @@ interface Seen {
 }
 
 const TICK_MS = 25;
+/** The shortest wait for a check's answer, however short the round trip (a loaded machine answers late). */
+const MIN_WAIT_MS = 500;
 
 class PortSearch {
   readonly idleTimes: number[];
@@ -74,12 +78,14 @@ class PortSearch {
   locator: { connection: Connection; locator: Locator; done: Promise<void> } | null = null;
   opened = 0;
   finished = false;
+  /** The shortest handshake seen (connect() to established), in ms. */
+  rttMs: number | null = null;
 
   constructor(
     readonly job: IdleJob,
     readonly options: IdleRunOptions,
   ) {
-    this.idleTimes = idleSchedule(options.maxIdleS, options.resolution, options.maxConnections).idleTimes;
+    this.idleTimes = idleSchedule(options.maxIdleS, options.resolution, options.maxConnections, job.mustTry).idleTimes;
   }
 
   /** Idle times at or beyond this cannot matter any more (an end came sooner). */
@@ -91,6 +97,11 @@ class PortSearch {
     const distance = distanceOf(ttl);
     const reference = this.job.referenceDistance ?? (connection.synAckTtl === null ? null : distanceOf(connection.synAckTtl));
     return { answeredBy: answeredByOf(distance, reference), hop: hopOf(distance), ttl, address };
+  }
+
+  /** How long to wait for the answer to a check: the round trip's 8 times, at least MIN_WAIT_MS, at most --timeout. */
+  waitMs(): number {
+    return Math.min(this.options.timeoutMs, Math.max(MIN_WAIT_MS, 8 * (this.rttMs ?? this.options.timeoutMs)));
   }
 
   decided(): boolean {
@@ -121,7 +132,7 @@ export async function runIdle(transport: Transport, connect: StreamConnector, jo
       const hostHop = search.job.referenceDistance === null ? (connection.synAckTtl === null ? null : hopOf(distanceOf(connection.synAckTtl))) : hopOf(search.job.referenceDistance);
       if (hostHop !== null && hostHop > 1) {
         const locator = createLocator(transport, { tuple: connection.tuple, sndNxt: connection.sndNxt, rcvNxt: connection.rcvNxt, hostHop }, {
-          tries: 2, timeoutMs: options.timeoutMs, signal: options.signal,
+          tries: 2, timeoutMs: search.waitMs(), signal: options.signal,
         });
         const entry = {
           connection, locator,
@@ -216,12 +227,15 @@ export async function runIdle(transport: Transport, connect: StreamConnector, jo
     const connection: Connection = { idleS, state: 'opening', tuple: null, handle: null, sndNxt: null, rcvNxt: null, synAckTtl: null, idleSince: 0, checkSentAt: 0, checks: 0 };
     search.connections.set(idleS, connection);
     search.opened++;
+    const connectStart = monotonicMs();
     connect(search.job.address, search.job.port, Math.max(options.timeoutMs, 3000)).then(
       (handle) => {
         if (connection.state === 'done' || search.finished) {
           handle.close();
           return;
         }
+        const rtt = monotonicMs() - connectStart;
+        search.rttMs = search.rttMs === null ? rtt : Math.min(search.rttMs, rtt);
         connection.handle = handle;
         connection.tuple = { localAddress: handle.localAddress, localPort: handle.localPort, remoteAddress: search.job.address, remotePort: search.job.port };
         const key = tupleKey(connection.tuple);
@@ -271,7 +285,7 @@ export async function runIdle(transport: Transport, connect: StreamConnector, jo
         const limit = search.limit();
         for (const idleS of search.idleTimes) {
           if (idleS >= limit || search.connections.has(idleS) || search.outcomes.has(idleS)) continue;
-          if (elapsedS >= openAtS(idleS)) open(search, idleS);
+          if (elapsedS >= openAtS(idleS, options.maxIdleS)) open(search, idleS);
         }
         for (const connection of search.connections.values()) {
           if (connection.state === 'done' || connection.state === 'opening') continue;
@@ -285,7 +299,7 @@ export async function runIdle(transport: Transport, connect: StreamConnector, jo
               continue;
             }
             sendCheck(connection, now);
-          } else if (connection.state === 'checking' && now - connection.checkSentAt >= options.timeoutMs) {
+          } else if (connection.state === 'checking' && now - connection.checkSentAt >= search.waitMs()) {
             if (connection.checks < options.checkTries) sendCheck(connection, now);
             else end(search, connection, { kind: 'ended', idleS: connection.idleS, how: 'drop', sender: null, unsolicited: false });
           }

@@ -50,11 +50,23 @@ export interface IdleResult {
   /** False when the graded checks disagree (a longer idle survived one that ended): the timeout is not sharp. */
   consistent: boolean;
   explanation: string;
+  /** --expect-idle only: whether connections survived the idle time asked for. */
+  expectation?: IdleExpectationResult;
+}
+
+export interface IdleExpectationResult {
+  /** The idle time connections must survive, in seconds. */
+  minimumS: number;
+  met: boolean;
+  /** What was seen instead (or that it held). */
+  seen: string;
 }
 
 /** A port of `ttl-probe idle`'s report: the probe's verdict plus its idle record (null for a port not open). */
 export interface IdlePortReport extends PortReport {
   idle: IdleResult | null;
+  /** --expect-idle on a port that is not open (idle null): the expectation, failed. */
+  idleExpectation?: IdleExpectationResult;
 }
 
 export interface IdleTargetReport extends Omit<TargetReport, 'ports'> {

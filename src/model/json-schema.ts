@@ -167,8 +167,17 @@ export const REPORT_JSON_SCHEMA = {
         },
         "connections": { "$ref": "#/$defs/count", "description": "Connections opened to the port." },
         "consistent": { "type": "boolean", "description": "False when a longer idle survived one that ended a connection (the timer is not sharp)." },
-        "explanation": { "type": "string" }
+        "explanation": { "type": "string" },
+        "expectation": {
+          "$ref": "#/$defs/idleExpectation",
+          "description": "--expect-idle only: whether connections survived the idle time asked for."
+        }
       }
+    },
+    "idleExpectation": {
+      "type": "object",
+      "required": ["minimumS", "met", "seen"],
+      "properties": { "minimumS": { "type": "number", "exclusiveMinimum": 0 }, "met": { "type": "boolean" }, "seen": { "type": "string" } }
     },
     "hopFinding": {
       "type": "object",
@@ -546,6 +555,10 @@ export const REPORT_JSON_SCHEMA = {
         "idle": {
           "oneOf": [{ "$ref": "#/$defs/idle" }, { "type": "null" }],
           "description": "`ttl-probe idle` only: the port's idle timeout (null for a port that is not open)."
+        },
+        "idleExpectation": {
+          "$ref": "#/$defs/idleExpectation",
+          "description": "--expect-idle on a port that is not open (idle null): the expectation, failed."
         }
       },
       "allOf": [

@@ -43,8 +43,10 @@ export function* idleTargetLines(target: IdleTargetReport): Generator<string> {
       }
       if (port.idle.unsolicited.length > 3) yield `    ... and ${port.idle.unsolicited.length - 3} more on other connections`;
     } else {
-      yield `  ${port.port}: not open (${port.state}): no connection to hold idle`;
+      yield `  ${port.port}: ${port.state === 'open' ? `answered by a ${port.answeredBy}, not the host` : `not open (${port.state})`}: no connection to hold idle`;
     }
+    const expectation = port.idle?.expectation ?? port.idleExpectation;
+    if (expectation) yield `    expect idle >= ${seconds(expectation.minimumS)} s: ${expectation.met ? 'met' : 'FAILED'} (${expectation.seen})`;
   }
 }
 

@@ -25,6 +25,15 @@ if (assertLabAvailable(t)) {
       t.ok(idle?.timeout && idle.timeout.minS < 4.2 && idle.timeout.maxS >= 3.8, `the interval holds 4 s: ${JSON.stringify(idle?.timeout)}`);
       t.ok(idle?.timeout && idle.timeout.maxS - idle.timeout.minS <= 1.01, 'no wider than the resolution (1 s)');
       t.equal(server.bytes().get(443) ?? 0, 0, 'the server received no byte');
+
+      const short = await runIdleCli(lab, [topology.target, '--expect-idle', '443>=3s', '--json']);
+      t.equal(short.code, 0, `an expectation the path meets: exit 0 ${short.stderr}`);
+      const met = portOf(short.report, 443)?.idle;
+      t.equal(met?.maxIdleS, 3, 'without --max-idle, the expectation is the longest idle tried');
+      t.same(met?.expectation, { minimumS: 3, met: true, seen: 'survived 3 s idle' });
+      const long = await runIdleCli(lab, [topology.target, '--expect-idle', '443>=10s']);
+      t.equal(long.code, 1, `the path cuts sooner: exit 1 ${long.stderr}`);
+      t.match(long.stdout, /expect idle >= 10 s: FAILED \(rst after [\d.]+-[\d.]+ s idle\)/);
     } finally {
       server.stop();
       await lab.down();
@@ -38,8 +47,8 @@ if (assertLabAvailable(t)) {
     try {
       const run = await runIdleCli(lab, [topology.target, '-p', '443', '--max-idle', '12s']);
       t.equal(run.code, 0, run.stderr);
-      t.match(run.stdout, /^ {2}443 +open +3-4 s +drop +after hop 2 +- +198\.18\.2\.2 +\d+$/m, 'the table row');
-      t.match(run.stdout, /443: after [\\d.]+-[\\d.]+ s idle a device after hop 2 \(198\.18\.2\.2\) forgets the connection and drops its packets silently/);
+      t.match(run.stdout, /^ {2}443 +open +[\d.]+-[\d.]+ s +drop +after hop 2 +- +198\.18\.2\.2 +\d+$/m, 'the table row');
+      t.match(run.stdout, /443: after [\d.]+-[\d.]+ s idle a device after hop 2 \(198\.18\.2\.2\) forgets the connection and drops its packets silently/);
       const json = await runIdleCli(lab, [topology.target, '-p', '443', '--max-idle', '12s', '--json']);
       t.equal(json.code, 0, json.stderr);
       t.same(validateReport(json.report), [], 'the report validates against the published schema');

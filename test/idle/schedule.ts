@@ -42,11 +42,14 @@ t.test('a --max-idle shorter than one step is tried alone', async (t) => {
   t.same(idleSchedule(0.5, DEFAULT_RESOLUTION, 10).idleTimes, [0.5]);
 });
 
-t.test('openings: a fixed fraction of the idle time, so checks come in the order of idle times', async (t) => {
+t.test('openings: a fixed fraction of the idle time, so checks come in the order of idle times, none after --max-idle', async (t) => {
   const { idleTimes } = idleSchedule(600, DEFAULT_RESOLUTION, DEFAULT_MAX_CONNECTIONS);
-  const checks = idleTimes.map((idle) => openAtS(idle) + idle);
-  t.ok(checks.every((check, i) => i === 0 || check > checks[i - 1]!), 'check times ascend');
+  const checks = idleTimes.map((idle) => openAtS(idle, 600) + idle);
+  t.ok(checks.every((check, i) => i === 0 || check >= checks[i - 1]!), 'check times never go back');
   t.ok(checks.every((check, i) => check <= (1 + OPEN_FRACTION) * idleTimes[i]! + 0.001), 'each check by 1.15 x its idle time');
+  t.ok(checks.every((check) => check <= 600.001), 'none after --max-idle');
+  t.equal(openAtS(600, 600), 0, 'the longest opens at once');
+  t.equal(openAtS(100, 600), 15);
 });
 
 t.test('programmer errors are RangeErrors', async (t) => {
