@@ -17,6 +17,7 @@ let pending = specs.length;
 for (const [port, closeAfter] of specs) {
   const srv = net.createServer((sock) => {
     sock.on('error', () => {});
+    process.stdout.write('conn ' + port + '\\n');
     sock.on('data', (d) => process.stdout.write('data ' + port + ' ' + d.length + '\\n'));
     if (closeAfter > 0) sock.setTimeout(closeAfter * 1000, () => sock.end());
   });
@@ -29,6 +30,8 @@ process.stdin.resume();
 export interface HoldServer {
   /** Bytes received per port so far. */
   bytes(): Map<number, number>;
+  /** Connections accepted so far, all ports together. */
+  connections(): number;
   stop(): void;
 }
 
@@ -40,6 +43,7 @@ export function startHoldServer(ns: string, ports: readonly (readonly [number, n
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const bytes = new Map<number, number>();
+    let connections = 0;
     let buffer = '';
     let ready = false;
     const timer = setTimeout(() => {
@@ -54,10 +58,11 @@ export function startHoldServer(ns: string, ports: readonly (readonly [number, n
         buffer = buffer.slice(newline + 1);
         const data = /^data (\d+) (\d+)$/.exec(line);
         if (data) bytes.set(Number(data[1]), (bytes.get(Number(data[1])) ?? 0) + Number(data[2]));
+        if (line.startsWith('conn ')) connections++;
         if (line === 'ready' && !ready) {
           ready = true;
           clearTimeout(timer);
-          resolve({ bytes: () => new Map(bytes), stop: () => void child.kill('SIGKILL') });
+          resolve({ bytes: () => new Map(bytes), connections: () => connections, stop: () => void child.kill('SIGKILL') });
         }
       }
     });

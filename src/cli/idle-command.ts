@@ -13,6 +13,7 @@ import { writeChunks, type CommandIo } from './io.js';
 import type { IdleOptions } from './idle-options.js';
 import { resolveTargets } from './probe-command.js';
 import { isIPv6Literal } from '../packet/address.js';
+import { createIdleProgress, wantsIdleProgress } from './idle-progress.js';
 import { evaluateIdleExpectation } from '../idle/expectation.js';
 
 export interface IdleIo extends CommandIo {
@@ -59,16 +60,26 @@ export async function runIdleCommand(options: IdleOptions, io: IdleIo): Promise<
         }
       }
     });
-    const results = report.interrupted
-      ? []
-      : await runIdle(transport, io.connect ?? connectStream, jobs.map((entry) => entry.job), {
-          maxIdleS: options.maxIdleS,
-          resolution: options.resolution,
-          maxConnections: options.maxConnections,
-          timeoutMs: options.timeoutMs,
-          checkTries: CHECK_TRIES,
-          signal: io.signal,
-        });
+    const progress =
+      io.terminal && jobs.length > 0 && wantsIdleProgress({ stderrIsTTY: true, stdoutIsTTY: io.terminal.stdoutIsTTY, json: options.format === 'json' })
+        ? createIdleProgress(io.terminal.stderr, options.maxIdleS)
+        : null;
+    let results;
+    try {
+      results = report.interrupted
+        ? []
+        : await runIdle(transport, io.connect ?? connectStream, jobs.map((entry) => entry.job), {
+            maxIdleS: options.maxIdleS,
+            resolution: options.resolution,
+            maxConnections: options.maxConnections,
+            timeoutMs: options.timeoutMs,
+            checkTries: CHECK_TRIES,
+            signal: io.signal,
+            onProgress: progress ? (waitedS, alive) => progress.update(waitedS, alive) : undefined,
+          });
+    } finally {
+      progress?.finish();
+    }
     let failed = false;
     const withIdle: IdleReport = {
       ...report,

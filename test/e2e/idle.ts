@@ -2,7 +2,7 @@
 // silent drop), a server whose application closes idle connections, and a path with no timeout.
 import t from 'tap';
 import { idleFirewall, idleServer } from '../../scripts/lab/topologies.js';
-import { assertLabAvailable } from '../helpers/lab-probe.js';
+import { assertLabAvailable, CLI } from '../helpers/lab-probe.js';
 import { buildIdleLab, runIdleCli, startHoldServer } from '../helpers/idle-lab.js';
 import type { IdlePortReport, IdleReport } from '../../src/model/idle.js';
 import { validateReport } from '../report/validate.js';
@@ -85,6 +85,40 @@ if (assertLabAvailable(t)) {
       t.match(surviving?.explanation, /survived up to 8 s/);
       t.equal(server.bytes().get(443) ?? 0, 0, 'the server received no byte on 443');
       t.equal(server.bytes().get(8443) ?? 0, 0, 'nor on 8443');
+    } finally {
+      server.stop();
+      await lab.down();
+    }
+  });
+
+  t.test('on a terminal a progress bar; Ctrl-C prints what was learned and exits 130', async (t) => {
+    const topology = idleServer();
+    const lab = await buildIdleLab(topology);
+    const server = await startHoldServer(lab.server.ns, [[443, 0]]);
+    try {
+      const command = `${process.execPath} ${CLI} idle ${topology.target} -p 443 --max-idle 3s > /dev/null`;
+      const onTerminal = await lab.execInClient('script', ['-qec', command, '/dev/null'], { timeoutMs: 60_000 });
+      t.equal(onTerminal.code, 0, onTerminal.stderr);
+      t.match(onTerminal.stdout, /idle \[[^\]]*\] \d\/3 s waited \| \d+ connections alive/, 'the bar is drawn on the terminal');
+
+      const child = lab.spawnInClient(process.execPath, [CLI, 'idle', topology.target, '-p', '443', '--max-idle', '60s', '--json']);
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const before = server.connections();
+      // Interrupt once the search holds a few idle connections, however long start-up took here.
+      for (const deadline = Date.now() + 30_000; server.connections() - before < 4 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+      child.kill('SIGINT');
+      t.equal(await exited, 130, stderr);
+      const report = JSON.parse(stdout) as IdleReport;
+      t.equal(report.interrupted, true);
+      t.same(validateReport(report), [], 'the partial report validates');
+      const idle = portOf(report, 443)?.idle;
+      t.equal(idle?.timeout, null, 'no timeout claimed');
+      t.equal(idle?.explanation, 'interrupted before any idle connection ended');
+      t.equal(server.bytes().get(443) ?? 0, 0, 'the server received no byte');
     } finally {
       server.stop();
       await lab.down();
