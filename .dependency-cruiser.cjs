@@ -16,6 +16,7 @@ const LAYERS = [
   ['transport', '^src/(transport/|privileges\\.ts$)'],
   ['scan', '^src/scan/'],
   ['trace', '^src/trace/'],
+  ['idle', '^src/idle/'],
   ['analyze', '^src/analyze/'],
   ['run', '^src/run/'],
   ['options', '^src/options/'],

@@ -280,3 +280,50 @@ export function ttlRewriteBoth6(): Topology {
     description: `dual stack; ${base.description.replace('resets the TTL of everything it forwards to 64', 'resets the TTL and the hop limit of everything it forwards to 64')}`,
   };
 }
+
+/** What `ttl-probe idle`'s firewall does with a connection it has forgotten. */
+export type IdleFirewallMode = 'rst' | 'drop';
+
+/** A topology plus the sysctls to set in its router namespaces once built (hop -> `key=value` lines). */
+export interface IdleTopology extends Topology {
+  routerSysctls: Record<number, string[]>;
+  /** The firewall's hop. */
+  firewallHop: number;
+}
+
+/**
+ * The article's chain with a stateful firewall at hop 2 that forgets established connections after
+ * `timeoutS` seconds idle (nf_conntrack_tcp_timeout_established, with nf_conntrack_tcp_loose=0 so a
+ * forgotten connection's next segment is INVALID instead of re-adopted), then answers that segment
+ * with a forged RST (`rst`, REJECT --reject-with tcp-reset) or drops it (`drop`). The server's
+ * listeners are the test's own (they hold connections open), so the spec starts none.
+ */
+export function idleFirewall(mode: IdleFirewallMode, timeoutS: number): IdleTopology {
+  const verdict = mode === 'rst' ? 'REJECT --reject-with tcp-reset' : 'DROP';
+  return {
+    spec: {
+      routers: [{}, { iptables: [`-A FORWARD -p tcp -m conntrack --ctstate INVALID -j ${verdict}`] }, {}],
+      server: {},
+    },
+    target: '198.18.4.2',
+    routerSysctls: { 2: [`net.netfilter.nf_conntrack_tcp_timeout_established=${timeoutS}`, 'net.netfilter.nf_conntrack_tcp_loose=0'] },
+    firewallHop: 2,
+    description:
+      `client 198.18.1.1 - router 198.18.1.2 - stateful firewall 198.18.2.2 (forgets idle connections after ${timeoutS} s, ` +
+      `then ${mode === 'rst' ? 'forges a RST for their next segment' : 'drops their segments'}) - router 198.18.3.2 - server 198.18.4.2.`,
+  };
+}
+
+/**
+ * The article's chain without any firewall: for `ttl-probe idle` against a server whose own
+ * application closes idle connections (the test's listeners), and a path that keeps them.
+ */
+export function idleServer(): IdleTopology {
+  return {
+    spec: { routers: [{}, {}, {}], server: {} },
+    target: '198.18.4.2',
+    routerSysctls: {},
+    firewallHop: 0,
+    description: 'client 198.18.1.1 - three routers without state - server 198.18.4.2 (its listeners are the test\'s own).',
+  };
+}

@@ -3,6 +3,7 @@ import { switchFlag, textFlag, type FlagTable } from '../options/flag.js';
 import { SERVE_FLAGS } from '../serve/options.js';
 import { MAX_PORTS_PER_PROBE, MAX_QUERY_BYTES } from '../serve/query.js';
 import { PROBE_FLAGS } from './probe-options.js';
+import { IDLE_FLAGS } from './idle-options.js';
 
 /**
  * The shape of the command line, declared once: main.ts builds yargs from it, and the man page and
@@ -78,6 +79,17 @@ export const ANALYZE_COMMAND: CommandShape = {
   flags: ANALYZE_FLAGS,
 };
 
+export const IDLE_COMMAND: CommandShape = {
+  command: 'idle [hosts..]',
+  synopsis: 'idle <target...> -p PORTS [--max-idle DURATION] [--resolution DURATION|PCT] [options]',
+  describe: 'measure how long an idle TCP connection survives on each open port, and who ends it (RST, FIN, silent drop, ICMP) from which hop',
+  about:
+    'Opens real connections to each open port, leaves them idle for graded times (in parallel, so the search costs about one timeout), then checks each with a zero-length ACK that carries no data into the stream. ' +
+    'Reports the interval the timeout lies in, what ended the connection, and who: the host, or a device on the path at a hop (by the TTL of its RST, FIN or ICMP error), or for a silent drop the last hop that still answers. IPv4 only for now.',
+  positionals: [{ name: 'hosts', describe: 'IPv4 addresses or host names' }],
+  flags: IDLE_FLAGS,
+};
+
 export const COMPLETION_COMMAND = {
   command: 'completion',
   synopsis: 'completion',
@@ -92,6 +104,7 @@ export const EXAMPLES: readonly (readonly [string, string])[] = [
   ['$0 db1.example -p 22 --expect 22=closed@middlebox --json', 'the report as JSON (schema ttl-probe/1), with the expectation\'s result'],
   ['$0 db1.example --format markdown >> "$GITHUB_STEP_SUMMARY"', 'a CI job summary: a table per target (and the path as a Mermaid diagram with --trace)'],
   ['$0 serve --allow 198.18.0.0/15', 'a Prometheus exporter on 127.0.0.1:9799 that may probe 198.18.0.0/15'],
+  ['$0 idle db1.example -p 443 --max-idle 15m', 'how long an idle connection to 443 survives, and whether a firewall on the path forgets it (RST or silent drop) or the server closes it'],
   ['$0 analyze capture.pcap', 'the same attribution for a capture you already have (no root needed)'],
   ['$0 completion >> ~/.bashrc', 'shell completion for bash (zsh: run it from zsh, into ~/.zshrc)'],
 ];
@@ -109,4 +122,4 @@ export const EXIT_CODES: readonly (readonly [number, string])[] = [
 export const PRIVILEGE_NOTE = 'Needs root or CAP_NET_RAW for raw sockets.';
 
 /** Every flag the command line knows, of every command (for the argument checks in arguments.ts). */
-export const ALL_FLAG_TABLES: readonly FlagTable[] = [GLOBAL_FLAGS, PROBE_FLAGS, SERVE_FLAGS, ANALYZE_FLAGS];
+export const ALL_FLAG_TABLES: readonly FlagTable[] = [GLOBAL_FLAGS, PROBE_FLAGS, SERVE_FLAGS, ANALYZE_FLAGS, IDLE_FLAGS];

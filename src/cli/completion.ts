@@ -1,5 +1,5 @@
 import type { Flag, FlagTable } from '../options/flag.js';
-import { ANALYZE_COMMAND, COMPLETION_COMMAND, GLOBAL_FLAGS, PROBE_COMMAND, SERVE_COMMAND } from './commands.js';
+import { ANALYZE_COMMAND, COMPLETION_COMMAND, GLOBAL_FLAGS, IDLE_COMMAND, PROBE_COMMAND, SERVE_COMMAND } from './commands.js';
 
 /** The argument the completion script passes before the words typed so far (yargs' protocol). */
 export const COMPLETION_KEY = '--get-yargs-completions';
@@ -7,8 +7,9 @@ export const COMPLETION_KEY = '--get-yargs-completions';
 const SUBCOMMANDS: ReadonlyMap<string, FlagTable> = new Map([
   ['serve', SERVE_COMMAND.flags],
   ['analyze', ANALYZE_COMMAND.flags],
+  ['idle', IDLE_COMMAND.flags],
 ]);
-const COMMAND_NAMES = ['serve', 'analyze', COMPLETION_COMMAND.command];
+const COMMAND_NAMES = ['serve', 'analyze', COMPLETION_COMMAND.command, 'idle'];
 
 /**
  * What the shell may offer for the last word of `words` (the program name first, as the bash and

@@ -1,5 +1,5 @@
 import { defaultOf, synopsisOf, type FlagTable } from '../options/flag.js';
-import { GLOBAL_FLAGS, PROBE_COMMAND, SERVE_COMMAND } from './commands.js';
+import { GLOBAL_FLAGS, IDLE_COMMAND, PROBE_COMMAND, SERVE_COMMAND } from './commands.js';
 
 /**
  * The README's flag tables, rendered from the flag tables (test/cli/flag-docs.ts fails when the
@@ -26,6 +26,7 @@ export function renderFlagTable(table: FlagTable, extraRows: readonly string[] =
 export const README_FLAG_SECTIONS: Readonly<Record<string, string>> = {
   probe: renderFlagTable({ ...PROBE_COMMAND.flags, ...GLOBAL_FLAGS }, ['| `-h, --help`, `--version` | | the help (of a command: `ttl-probe serve --help`), the version |']),
   serve: renderFlagTable(SERVE_COMMAND.flags),
+  idle: renderFlagTable(IDLE_COMMAND.flags),
 };
 
 /** `readme` with each marked section replaced by its rendering; throws when a marker is missing. */

@@ -16,6 +16,7 @@ import {
   EXAMPLES,
   EXIT_CODES,
   GLOBAL_FLAGS,
+  IDLE_COMMAND,
   PRIVILEGE_NOTE,
   PROBE_COMMAND,
   SERVE_COMMAND,
@@ -52,7 +53,7 @@ function builderOf(shape: CommandShape, style: ParserStyle): (y: Argv) => Argv {
   return (y) => {
     if (shape.command !== PROBE_COMMAND.command) y.usage(`$0 ${shape.synopsis}${shape.about ? `\n\n${shape.about}` : ''}`);
     for (const positional of shape.positionals) {
-      y.positional(positional.name, { type: 'string', describe: positional.describe, ...(shape === PROBE_COMMAND ? { array: true } : {}) });
+      y.positional(positional.name, { type: 'string', describe: positional.describe, ...(shape === PROBE_COMMAND || shape === IDLE_COMMAND ? { array: true } : {}) });
     }
     return declareFlags(y, shape.flags, { grouped: style.forHelp });
   };
@@ -64,6 +65,7 @@ function buildParser(style: ParserStyle): Argv {
     .usage(`$0 ${PROBE_COMMAND.synopsis}\n\n${PROBE_COMMAND.about ?? ''}`)
     .command(SERVE_COMMAND.command, SERVE_COMMAND.describe, builderOf(SERVE_COMMAND, style))
     .command(ANALYZE_COMMAND.command, ANALYZE_COMMAND.describe, builderOf(ANALYZE_COMMAND, style))
+    .command(IDLE_COMMAND.command, IDLE_COMMAND.describe, builderOf(IDLE_COMMAND, style))
     .command(PROBE_COMMAND.command, PROBE_COMMAND.describe, builderOf(PROBE_COMMAND, style))
     // Listed in --help; main() answers it (and the script's completion requests) before yargs parses.
     .command(COMPLETION_COMMAND.command, COMPLETION_COMMAND.describe);
@@ -157,6 +159,10 @@ export async function main(args: readonly string[], io: CommandIo): Promise<Exit
       // Loaded only for this command: the capture readers are a third of the CLI.
       const { runAnalyze } = await import('./analyze-command.js');
       return await runAnalyze(String(parsed.argv.file), { format }, io);
+    }
+    if ((parsed.argv._ as unknown[] | undefined)?.[0] === 'idle') {
+      const [{ toIdleOptions }, { runIdleCommand }] = await Promise.all([import('./idle-options.js'), import('./idle-command.js')]);
+      return await runIdleCommand(toIdleOptions(parsed.argv), io);
     }
     const options = toProbeOptions(parsed.argv);
     mark('options checked');

@@ -1,4 +1,5 @@
 import { ADDRESS_FAMILIES, ANSWERED_BY, CHANGE_FIELDS, INITIAL_TTLS, NAT_EVIDENCE, PORT_STATES, REFERENCE_SOURCES, REPLY_KINDS, TTL_REWRITE_DIRECTIONS } from './report.js';
+import { IDLE_ENDS, UNSOLICITED_KINDS } from './idle.js';
 
 /**
  * The published JSON Schemas of `--json` and `--format ndjson`
@@ -172,6 +173,76 @@ export const REPORT_JSON_SCHEMA = {
         "evidence": { "enum": [...NAT_EVIDENCE], "description": "vip: a device before the host owns the target's address; quote: a quote's source address or port was rewritten." },
         "detail": { "type": "string" }
       }
+    },
+    "idle": {
+      "type": "object",
+      "description": "`ttl-probe idle` only: how long an idle connection to the port survives, what ends it and who.",
+      "required": ["maxIdleS", "resolutionS", "timeout", "ends", "by", "droppedAfter", "unsolicited", "connections", "consistent", "explanation"],
+      "properties": {
+        "maxIdleS": { "type": "number", "exclusiveMinimum": 0, "description": "The longest idle time tried (--max-idle), in seconds." },
+        "resolutionS": { "type": ["number", "null"], "minimum": 0, "description": "The resolution asked for at the timeout found; null when nothing ended." },
+        "timeout": {
+          "oneOf": [
+            {
+              "type": "object",
+              "required": ["minS", "maxS"],
+              "properties": { "minS": { "type": "number", "minimum": 0 }, "maxS": { "type": "number", "minimum": 0 } },
+              "description": "The timeout lies in (minS, maxS]: the longest idle survived and the shortest that ended a connection."
+            },
+            { "type": "null" }
+          ],
+          "description": "null when every connection survived maxIdleS."
+        },
+        "ends": { "enum": [...IDLE_ENDS, null], "description": "rst: a RST; close: a FIN (the host's application); drop: silence; icmp: an ICMP error; null: nothing ended it." },
+        "by": {
+          "oneOf": [
+            {
+              "type": "object",
+              "required": ["answeredBy", "hop", "ttl", "address"],
+              "properties": {
+                "answeredBy": { "$ref": "#/$defs/answeredBy" },
+                "hop": { "$ref": "#/$defs/hop" },
+                "ttl": { "$ref": "#/$defs/ttl" },
+                "address": { "type": ["string", "null"] }
+              }
+            },
+            { "type": "null" }
+          ],
+          "description": "Who sent what ended it, judged from its TTL against the host's reference as SYN replies are; null for a drop."
+        },
+        "droppedAfter": {
+          "oneOf": [{ "$ref": "#/$defs/hopFinding" }, { "type": "null" }],
+          "description": "ends = drop: the last hop whose time-exceeded still came back for the dead connection's segments (as --trace's droppedAfter)."
+        },
+        "unsolicited": {
+          "type": "array",
+          "description": "RSTs and FINs that came by themselves while a connection was idle.",
+          "items": {
+            "type": "object",
+            "required": ["atS", "kind", "answeredBy", "hop", "ttl", "address"],
+            "properties": {
+              "atS": { "type": "number", "minimum": 0, "description": "Idle seconds of its connection when it came." },
+              "kind": { "enum": [...UNSOLICITED_KINDS] },
+              "answeredBy": { "$ref": "#/$defs/answeredBy" },
+              "hop": { "$ref": "#/$defs/hop" },
+              "ttl": { "$ref": "#/$defs/ttl" },
+              "address": { "type": "string" }
+            }
+          }
+        },
+        "connections": { "$ref": "#/$defs/count", "description": "Connections opened to the port." },
+        "consistent": { "type": "boolean", "description": "False when a longer idle survived one that ended a connection (the timer is not sharp)." },
+        "explanation": { "type": "string" },
+        "expectation": {
+          "$ref": "#/$defs/idleExpectation",
+          "description": "--expect-idle only: whether connections survived the idle time asked for."
+        }
+      }
+    },
+    "idleExpectation": {
+      "type": "object",
+      "required": ["minimumS", "met", "seen"],
+      "properties": { "minimumS": { "type": "number", "exclusiveMinimum": 0 }, "met": { "type": "boolean" }, "seen": { "type": "string" } }
     },
     "hopFinding": {
       "type": "object",
@@ -571,6 +642,14 @@ export const REPORT_JSON_SCHEMA = {
             { "type": "null" }
           ],
           "description": "--trace only, beyond ports: the device before the host that owns the target's address and forwards the port."
+        },
+        "idle": {
+          "oneOf": [{ "$ref": "#/$defs/idle" }, { "type": "null" }],
+          "description": "`ttl-probe idle` only: the port's idle timeout (null for a port that is not open)."
+        },
+        "idleExpectation": {
+          "$ref": "#/$defs/idleExpectation",
+          "description": "--expect-idle on a port that is not open (idle null): the expectation, failed."
         }
       },
       "allOf": [

@@ -52,7 +52,7 @@ function portRow(port: PortReport): string[] {
 }
 
 /** Yields left-aligned rows padded to the widest cell, computing the widths in a first pass. */
-function* columnLines(rowsOf: () => Iterable<readonly string[]>, indent: string): Generator<string> {
+export function* columnLines(rowsOf: () => Iterable<readonly string[]>, indent: string): Generator<string> {
   const widths: number[] = [];
   for (const row of rowsOf()) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   for (const row of rowsOf()) {

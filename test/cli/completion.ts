@@ -3,7 +3,7 @@ import { completionsFor } from '../../src/cli/completion.js';
 
 t.test('the words the shell is offered', async (t) => {
   t.same(completionsFor(['ttl-probe', 's']), ['serve']);
-  t.same(completionsFor(['ttl-probe', '']), ['serve', 'analyze', 'completion']);
+  t.same(completionsFor(['ttl-probe', '']), ['serve', 'analyze', 'completion', 'idle']);
   t.same(completionsFor(['ttl-probe', '--f']), ['--format', '--fail-on-change']);
   t.same(completionsFor(['ttl-probe', 'db1.example', '--format', '']), ['table', 'json', 'ndjson', 'junit', 'prometheus', 'markdown']);
   t.same(completionsFor(['ttl-probe', 'db1.example', '--format', 'm']), ['markdown']);

@@ -1,0 +1,48 @@
+// `ttl-probe idle` as a user meets it: bad input is one line and exit 2, run as a real process in a
+// loopback-only namespace so nothing can leave the machine.
+import t from 'tap';
+import { createBareNamespace } from '../helpers/bare-namespace.js';
+import { assertLabAvailable, CLI } from '../helpers/lab-probe.js';
+
+if (assertLabAvailable(t)) {
+  const ns = createBareNamespace();
+  t.teardown(() => ns.remove());
+  const cli = (args: string[]) => ns.run(process.execPath, [CLI, ...args], { timeoutMs: 30_000 });
+
+  t.test('bad input: one line naming what is wrong, exit 2, no stack trace', async (t) => {
+    const cases: [string[], string][] = [
+      [['idle'], 'ttl-probe: idle: no target given: ttl-probe idle HOST -p PORTS (see ttl-probe --help)'],
+      [['idle', '198.18.4.2', '--max-idle', 'soon'], 'ttl-probe: --max-idle must be a duration such as 90, 90s, 5m or 1h (got "soon") (see ttl-probe --help)'],
+      [['idle', '198.18.4.2', '--max-idle', '0'], 'ttl-probe: --max-idle must be more than 0 s (got "0") (see ttl-probe --help)'],
+      [['idle', '198.18.4.2', '--max-idle', '2d'], 'ttl-probe: --max-idle must be a duration such as 90, 90s, 5m or 1h (got "2d") (see ttl-probe --help)'],
+      [['idle', '198.18.4.2', '--max-idle', '1m', '--resolution', '2m'], 'ttl-probe: --resolution (120 s) must be shorter than --max-idle (60 s) (see ttl-probe --help)'],
+      [['idle', '198.18.4.2', '--resolution', '90%'], 'ttl-probe: --resolution as a percentage must be between 1% and 50% (got "90%") (see ttl-probe --help)'],
+      [['idle', '198.18.4.2', '--max-connections', '1'], 'ttl-probe: --max-connections must be between 2 and 1000, got 1 (see ttl-probe --help)'],
+      [['idle', '198.18.4.2', '--format', 'junit'], 'ttl-probe: --format must be table or json for idle, got "junit" (see ttl-probe --help)'],
+      [['idle', '198.18.4.2', '--json', '--format', 'table'], 'ttl-probe: --json contradicts --format table (see ttl-probe --help)'],
+      [['idle', '198.18.4.2', '-p', '0'], 'ttl-probe: port 0 out of range in "0": ports are 1-65535 (see ttl-probe --help)'],
+      [['idle', '198.18.4.2', '--trace'], 'ttl-probe: Unknown argument: trace (see ttl-probe --help)'],
+      [['idle', '2001:2:0:4::2'], 'ttl-probe: idle: IPv6 targets are not supported yet (got 2001:2:0:4::2); give an IPv4 address or name (see ttl-probe --help)'],
+    ];
+    for (const [args, message] of cases) {
+      const run = await cli(args);
+      t.equal(run.code, 2, `${args.join(' ')}: exit 2`);
+      t.equal(run.stderr, `${message}\n`, `${args.join(' ')}: the message`);
+      t.equal(run.stdout, '', `${args.join(' ')}: nothing on stdout`);
+    }
+  });
+
+  t.test('no route to the target: exit 3, one line', async (t) => {
+    const run = await cli(['idle', '198.18.4.2', '-p', '443', '--max-idle', '5s']);
+    t.equal(run.code, 3, run.stderr);
+    t.equal(run.stderr.trim().split('\n').length, 1, 'one line');
+    t.notMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  t.test('--help of idle: its flags, from the options table', async (t) => {
+    const run = await cli(['idle', '--help']);
+    t.equal(run.code, 0);
+    for (const flag of ['--max-idle', '--resolution', '--max-connections', '--json']) t.match(run.stdout, flag);
+    t.notMatch(run.stdout, '--trace', 'not the probe command\'s flags');
+  });
+}
