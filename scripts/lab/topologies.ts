@@ -327,3 +327,15 @@ export function idleServer(): IdleTopology {
     description: 'client 198.18.1.1 - three routers without state - server 198.18.4.2 (its listeners are the test\'s own).',
   };
 }
+
+/** dnatLoadBalancer() in both families: over IPv6 the VIP 2001:2:0:2::2 DNATs 443 to the server 2001:2:0:4::2 (ip6tables nat). */
+export function dnatLoadBalancer6(): Topology {
+  const base = dnatLoadBalancer();
+  const ip6tables: string[][] = [[], ['-t nat -A PREROUTING -d 2001:2:0:2::2 -p tcp --dport 443 -j DNAT --to-destination 2001:2:0:4::2'], []];
+  const routers = base.spec.routers.map((router, index): NodeSpec => ({ ...router, ip6tables: ip6tables[index] ?? [] }));
+  return {
+    spec: { ipv6: true, routers, server: { ...base.spec.server } },
+    target: '2001:2:0:2::2',
+    description: `dual stack; ${base.description} Over IPv6 the same with 2001:2:0:2::2 and 2001:2:0:4::2.`,
+  };
+}

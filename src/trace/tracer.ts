@@ -40,9 +40,12 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
 
 /**
  * Traces one target after its plain probe: sends the planned TTL-limited
- * port probes (the scan's templates; tag = attempt << 8 | TTL, so each reply names its
- * probe while the flow stays the same), paced by the routers' ICMP
- * rate-limit model, then concludes path, responders and drop points. Its
+ * port probes (the scan's templates in their trace form, forTrace(): a TCP
+ * SYN with a Linux client's options; tag = attempt << 8 | TTL, so each reply
+ * names its probe while the flow stays the same), paced by the routers' ICMP
+ * rate-limit model, then concludes path, responders, drop points and what the
+ * path did to the probes (each first time-exceeded's quote held against the
+ * probe it copies: changes, TTL rewriter, NAT). Its
  * transport listeners are removed when it ends. Undecided TTLs are re-sent in
  * later rounds (rounds.ts: what each round sends, and the canary rule that
  * proves a drop point), after the router refills.

@@ -170,18 +170,20 @@ if (assertLabAvailable(t)) {
     });
   });
 
-  t.test('a VIP that DNATs 443: NAT at hop 2, the beyond port forwarded by it', async (t) => {
-    await withLab(topologies.dnatLoadBalancer(), async (lab) => {
-      const run = await probeJson(lab, ['198.18.2.2', '-p', '22,443', '--trace']);
-      t.equal(run.code, 0, run.stderr);
-      const target = run.report!.targets[0]!;
-      t.match(target.nat, [{ hop: 2, address: '198.18.2.2', evidence: 'vip' }]);
-      const port443 = target.ports.find((port) => port.port === 443)!;
-      t.equal(port443.answeredBy, 'beyond');
-      t.same(port443.forwardedBy, { hop: 2, address: '198.18.2.2' });
-      t.equal(target.ttlRewrite, null, 'a VIP is not a TTL rewrite');
+  for (const [family, topology, vip] of [[4, topologies.dnatLoadBalancer, '198.18.2.2'], [6, topologies.dnatLoadBalancer6, '2001:2:0:2::2']] as const) {
+    t.test(`IPv${family}: a VIP that DNATs 443: NAT at hop 2, the beyond port forwarded by it`, async (t) => {
+      await withLab(topology(), async (lab) => {
+        const run = await probeJson(lab, [vip, '-p', '22,443', '--trace']);
+        t.equal(run.code, 0, run.stderr);
+        const target = run.report!.targets[0]!;
+        t.match(target.nat, [{ hop: 2, address: vip, evidence: 'vip' }]);
+        const port443 = target.ports.find((port) => port.port === 443)!;
+        t.equal(port443.answeredBy, 'beyond');
+        t.same(port443.forwardedBy, { hop: 2, address: vip });
+        t.equal(target.ttlRewrite, null, 'a VIP is not a TTL rewrite');
+      });
     });
-  });
+  }
 
   t.test('a Linux SNAT is invisible in the quotes (translated back): no change claimed', async (t) => {
     await withLab(topologies.snat(), async (lab) => {
