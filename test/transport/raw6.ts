@@ -237,13 +237,18 @@ t.test('IPv6 through a router, in namespaces', async (t) => {
     let text = '';
     capture.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
     let stderr = '';
+    // Listened for from the start: tcpdump (-c 1) may well exit while the agent still runs.
+    const closed = once(capture, 'close');
     await new Promise<void>((resolve, reject) => {
       capture.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); if (stderr.includes('listening on')) resolve(); });
-      capture.on('close', (code) => reject(new Error(`tcpdump exited (${code}) before listening: ${stderr.trim()}`)));
+      closed.then(([code]) => reject(new Error(`tcpdump exited (${String(code)}) before listening: ${stderr.trim()}`)), reject);
     });
     const result = await runAgent(inClient, { protocol: 6, sends: sends(tcpSyn(40003, 7, 9000), 64, ADDRESS.server, 0x12345), waitMs: 3000, count: 1, from: ADDRESS.server });
     t.equal(result.code, 0, result.stderr);
-    await once(capture, 'close');
+    // The SYN was sent; a tcpdump that saw nothing is stopped after 10 s and the checks below fail.
+    const stop = setTimeout(() => capture.kill('SIGKILL'), 10_000);
+    await closed;
+    clearTimeout(stop);
     t.match(text, /flowlabel 0x12345, hlim 63, next-header TCP/, 'the label and the hop limit (64 less the router)');
     t.match(text, /cksum 0x[0-9a-f]+ \(correct\)/, 'the kernel filled the checksum');
   });
