@@ -173,7 +173,7 @@ export const FLEET_BLOCK = '198.19.0.0/24';
 /**
  * A fleet behind the article's firewall: the server answers for every address of a block
  * (`ip route add local BLOCK dev lo`, added with the routers' routes to it by
- * test/helpers/block-lab.ts), listening on 443 everywhere, 22 closed. The firewall at hop 2 forges
+ * scripts/lab/blocks.ts), listening on 443 everywhere, 22 closed. The firewall at hop 2 forges
  * RSTs for 22 to the first quarter (.0-.63), reports .128 unreachable (ICMP host unreachable to
  * TCP; echo still answered) and drops everything to the last quarter (.192-.255: silent hosts).
  */

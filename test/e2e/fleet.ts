@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as topologies from '../../scripts/lab/topologies.js';
 import { assertLabAvailable, CLI, withLab } from '../helpers/lab-probe.js';
-import { addServerBlock } from '../helpers/block-lab.js';
+import { addServerBlock } from '../../scripts/lab/blocks.js';
 import { validateReport } from '../report/validate.js';
 import type { Lab } from '../../scripts/lab/lab.js';
 import type { Report, TargetReport } from '../../src/model/report.js';

@@ -3,7 +3,7 @@
  * (`ip route add local BLOCK dev lo`: echo, RST and listeners bound to the wildcard answer for
  * all), and each router's route to it through the next hop. Only inside the lab's namespaces.
  */
-import type { Lab } from '../../scripts/lab/lab.js';
+import type { Lab } from './lab.js';
 
 export async function addServerBlock(lab: Lab, block: string): Promise<void> {
   if (!/^198\.1[89]\.\d{1,3}\.\d{1,3}\/\d{1,2}$/.test(block)) throw new Error(`lab: ${block} is not a block of 198.18.0.0/15`);
