@@ -170,4 +170,38 @@ if (assertLabAvailable(t)) {
       );
     });
   });
+
+  t.test('an IPv6 block, and a run over the cap refused before anything is sent', async (t) => {
+    await withLab(topologies.article6(), async (lab) => {
+      const block6 = '2001:2:0:99::/124';
+      await addServerBlock(lab, block6);
+      const run = await cli(lab, [block6, '-p', '22,443', '--json']);
+      t.equal(run.code, 0, run.stderr);
+      const report = JSON.parse(run.stdout) as Json;
+      t.same(validateReport(report), []);
+      t.same(
+        report.targets.map((target) => target.address),
+        Array.from({ length: 16 }, (_, i) => (i === 0 ? '2001:2:0:99::' : `2001:2:0:99::${i.toString(16)}`)),
+        'every address of the /124, :: of the block included',
+      );
+      t.ok(report.targets.every((target) => target.family === 6));
+      for (const target of report.targets) t.same(verdicts(target), { 22: ['closed', 'middlebox', 2], 443: ['open', 'host', 4] }, target.address);
+      t.same(
+        report.summary.ports.map((port) => [port.port, port.groups.map((group) => [group.answeredBy, group.hosts, group.hop])]),
+        [
+          [22, [['middlebox', 16, 2]]],
+          [443, [['host', 16, null]]],
+        ],
+      );
+      const tooMany = await cli(lab, ['198.18.0.0/15', '-p', '1-10']);
+      t.equal(tooMany.code, 2);
+      t.equal(tooMany.stderr, 'ttl-probe: this run would probe 1310720 ports (more than 1000000): add --yes if that is intended (see ttl-probe --help)\n');
+      const excluded = await cli(lab, ['198.18.0.0/15', '-p', '1-20', '--exclude', '198.19.0.0/17']);
+      t.equal(excluded.code, 2);
+      t.match(excluded.stderr, /would probe 1966080 ports \(more than 1000000\)/, 'counted after exclusions');
+      const wide = await cli(lab, ['2001:2::/64']);
+      t.equal(wide.code, 2);
+      t.equal(wide.stderr, 'ttl-probe: IPv6 block "2001:2::/64" holds 2^64 addresses, more than the limit of 65536 (/112): give a smaller block or a list (see ttl-probe --help)\n');
+    });
+  });
 }
