@@ -339,3 +339,37 @@ export function dnatLoadBalancer6(): Topology {
     description: `dual stack; ${base.description} Over IPv6 the same with 2001:2:0:2::2 and 2001:2:0:4::2.`,
   };
 }
+
+/** The block the fleet topology's server answers for (every address local to it). */
+export const FLEET_BLOCK = '198.19.0.0/24';
+
+/**
+ * A fleet behind the article's firewall: the server answers for every address of a block
+ * (`ip route add local BLOCK dev lo`, added with the routers' routes to it by
+ * scripts/lab/blocks.ts), listening on 443 everywhere, 22 closed. The firewall at hop 2 forges
+ * RSTs for 22 to the first quarter (.0-.63), reports .128 unreachable (ICMP host unreachable to
+ * TCP; echo still answered) and drops everything to the last quarter (.192-.255: silent hosts).
+ */
+export function fleet(block = FLEET_BLOCK): Topology {
+  const base = block.slice(0, block.lastIndexOf('.'));
+  return {
+    spec: {
+      routers: [
+        {},
+        {
+          iptables: [
+            `-A FORWARD -d ${base}.0/26 -p tcp --dport 22 -j REJECT --reject-with tcp-reset`,
+            `-A FORWARD -d ${base}.128/32 -p tcp -j REJECT --reject-with icmp-host-unreachable`,
+            `-A FORWARD -d ${base}.192/26 -j DROP`,
+          ],
+        },
+        {},
+      ],
+      server: { listen: [443] },
+    },
+    target: block,
+    description:
+      `client 198.18.1.1 - router - firewall 198.18.2.2 (forges RSTs for 22 to ${base}.0/26, answers TCP to ${base}.128 ` +
+      `with ICMP host unreachable, drops ${base}.192/26) - router - server 198.18.4.2 answering for all of ${block} (443 open, 22 closed).`,
+  };
+}

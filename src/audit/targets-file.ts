@@ -2,7 +2,8 @@ import { lazyBuiltin } from '../lazy-builtin.js';
 import { isIPv6Literal } from '../packet/address.js';
 import { LineCounter, Parser, parseDocument } from 'yaml';
 import { DEFAULT_PORTS, parsePortList } from '../target/ports.js';
-import { unprobeableReason } from '../target/resolve.js';
+import { unprobeableIPv6Reason, unprobeableReason } from '../target/resolve.js';
+import { looksLikeAddressSet, parseAddressSet } from '../target/blocks.js';
 import { UsageError } from '../errors.js';
 import { parseExpectedValue } from '../expect/expectation.js';
 import type { Expectation } from '../model/expectation.js';
@@ -36,7 +37,11 @@ export type TargetsFileFormat = 'json' | 'yaml';
 
 /** One target of a targets file, validated. */
 export interface AuditTarget {
-  /** An IPv4 address or a host name, as written (resolved later, like a command-line target). */
+  /**
+   * An IPv4 or IPv6 address, a block, an octet range or a host name, as written (expanded later,
+   * like a command-line target). Two entries may name the same host (each is reported with its
+   * own ports and expectations; the host is probed once).
+   */
   host: string;
   /** Ascending unique ports to probe. */
   ports: number[];
@@ -179,19 +184,31 @@ function within<T>(file: string, place: string, fn: () => T): T {
   }
 }
 
-/** The literal-address and name syntax that resolveTarget accepts, checked without a lookup. */
+/**
+ * The target syntax of the command line, checked without a lookup: an IPv4 or IPv6 address, a
+ * block or octet range (parsed, so its limits are checked here), or a host name.
+ */
 function checkHost(host: string): string {
   const given = host.trim();
   if (given === '') throw new UsageError('empty host');
+  if (looksLikeAddressSet(given)) {
+    parseAddressSet(given);
+    return given;
+  }
   const bare = given.startsWith('[') && given.endsWith(']') ? given.slice(1, -1) : given;
-  if (bare.includes(':') && isIPv6Literal(bare)) throw new UsageError(`IPv6 target ${given}: IPv6 is not supported yet`);
+  if (bare.includes(':')) {
+    if (!isIPv6Literal(bare)) throw new UsageError(`invalid target "${given}": not an IPv6 address`);
+    const reason = unprobeableIPv6Reason(bare);
+    if (reason !== null) throw new UsageError(reason);
+    return given;
+  }
   if (/^[\d.]+$/.test(given)) {
     const reason = unprobeableReason(given);
     if (reason !== null) throw new UsageError(reason);
     return given;
   }
   if (!/^[A-Za-z0-9._-]+$/.test(given) || given.length > 253) {
-    throw new UsageError(`invalid target "${given}": expected an IPv4 address or a host name`);
+    throw new UsageError(`invalid target "${given}": expected an IPv4 or IPv6 address, a block, a range or a host name`);
   }
   return given;
 }
@@ -257,7 +274,6 @@ export function parseTargetsFile(file: string, text: string, options: TargetsFil
   if (list.length === 0) throw new UsageError(`${file}: targets: the list is empty`);
   if (list.length > MAX_TARGETS) throw new UsageError(`${file}: targets: ${list.length} targets, more than the limit of ${MAX_TARGETS}`);
   const defaultPorts = options.defaultPorts ? [...options.defaultPorts] : parsePortList(DEFAULT_PORTS);
-  const seen = new Map<string, number>();
   const targets: AuditTarget[] = [];
   let totalPorts = 0;
   list.forEach((entry: unknown, index) => {
@@ -265,14 +281,9 @@ export function parseTargetsFile(file: string, text: string, options: TargetsFil
     if (!isMapping(entry)) throw new UsageError(`${file}: ${place}: expected a mapping like {"host": "198.18.4.2", "ports": "22,443"}, got ${describe(entry)}`);
     for (const key of Object.keys(entry)) if (!TARGET_FIELDS.includes(key)) throw unknownField(file, `${place}: `, key, TARGET_FIELDS);
     if (!('host' in entry)) throw new UsageError(`${file}: ${place}: no "host"`);
-    if (typeof entry.host !== 'string') throw new UsageError(`${file}: ${place}.host: expected an IPv4 address or a host name as a string, got ${describe(entry.host)}`);
+    if (typeof entry.host !== 'string') throw new UsageError(`${file}: ${place}.host: expected an address, a block or a host name as a string, got ${describe(entry.host)}`);
     const hostText = entry.host;
     const host = within(file, `${place}.host`, () => checkHost(hostText));
-    const earlier = seen.get(host.toLowerCase());
-    if (earlier !== undefined) {
-      throw new UsageError(`${file}: ${place}.host: ${host} is listed twice (also targets[${earlier}]): give each host once, with all its ports`);
-    }
-    seen.set(host.toLowerCase(), index);
     const expectations = 'expect' in entry ? expectationsOf(entry.expect, `${place}.expect`, file) : [];
     let ports: number[];
     if ('ports' in entry) {

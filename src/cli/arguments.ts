@@ -60,3 +60,31 @@ export function checkArguments(args: readonly string[], shape: ArgumentShape): v
     if (option && shape.takesValue.has(option[1]!)) i++;
   }
 }
+
+/**
+ * nmap's multi-letter short flags, which yargs would split into single letters (`-iL` into -i
+ * -L), written as the long flags they stand for. Nothing after `--` is touched. Pure.
+ */
+export const NMAP_SHORT_FLAGS: Readonly<Record<string, string>> = { '-iL': '--input-list' };
+
+/** Flags whose value may be `-` (standard input), which yargs would otherwise not take as a value. */
+const STDIN_FLAGS: ReadonlySet<string> = new Set(['--input-list', '--exclude-file']);
+
+export function expandNmapFlags(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const flag = NMAP_SHORT_FLAGS[arg] ?? arg;
+    if (STDIN_FLAGS.has(flag) && args[i + 1] === '-') {
+      out.push(`${flag}=-`);
+      i++;
+    } else {
+      out.push(flag);
+    }
+  }
+  return out;
+}

@@ -6,7 +6,7 @@ import { toProbeOptions } from './probe-options.js';
 import { runServeCommand } from './serve-command.js';
 import { VERSION } from '../version.js';
 import { mark } from '../timing.js';
-import { argumentShapeOf, checkArguments } from './arguments.js';
+import { argumentShapeOf, checkArguments, expandNmapFlags } from './arguments.js';
 import {
   ALL_FLAG_TABLES,
   ANALYZE_FLAGS,
@@ -130,7 +130,8 @@ function parse(args: readonly string[]): Parsed {
  * command and returns the exit code. Errors become one line on stderr (with
  * the stack under --debug); nothing here exits the process.
  */
-export async function main(args: readonly string[], io: CommandIo): Promise<ExitCodeValue> {
+export async function main(given: readonly string[], io: CommandIo): Promise<ExitCodeValue> {
+  const args = expandNmapFlags(given);
   const debug = args.includes('--debug');
   try {
     checkArguments(args, ARGUMENT_SHAPE);

@@ -121,7 +121,58 @@ export const PROBE_FLAGS = {
     // Not toLocaleString: it loads ICU when the table is built, i.e. at every start (launcher to main 26.6 -> 7.0 ms, min of 25).
     details: `allow a run of more than ${String(MAX_PROBES_WITHOUT_YES).replace(/\B(?=(\d{3})+$)/g, ',')} probes (refused otherwise, as a likely typo).`,
   }),
+  inputList: textFlag({
+    name: 'input-list',
+    alias: 'iL',
+    placeholder: 'FILE',
+    group: 'Targets and ports',
+    describe: 'targets from a file, one per line (blocks and ranges allowed, # comments); - for stdin',
+    details:
+      'targets from a file, as nmap\'s `-iL`: one per line (or several separated by blanks), addresses, names, blocks (`198.18.4.0/24`) and octet ranges (`198.18.4.1-20`), `#` starts a comment; `-` reads standard input. Probed on `-p` and checked against `--expect` like the command line\'s targets.',
+    read: lastText('a file name'),
+  }),
+  exclude: textFlag({
+    name: 'exclude',
+    placeholder: 'TARGETS',
+    group: 'Targets and ports',
+    repeatable: true,
+    describe: 'never probe these (addresses, names, blocks, ranges; comma-joined or repeated)',
+    details:
+      'never probe these, as nmap\'s `--exclude`: addresses, names (every address they resolve to), blocks and ranges, comma-joined (`--exclude 198.18.4.1,198.18.4.128/25`) or repeated. A comma inside an octet list stays part of it (`198.18.4.1,3` is one range).',
+    read: (values): string[] => values.flatMap(splitTargets),
+  }),
+  excludeFile: textFlag({
+    name: 'exclude-file',
+    placeholder: 'FILE',
+    group: 'Targets and ports',
+    describe: 'never probe the targets of this file (the syntax of -iL)',
+    details: 'never probe the targets listed in this file (the syntax of `-iL`; `-` for stdin), as nmap\'s `--excludefile`.',
+    read: lastText('a file name'),
+  }),
+  summary: switchFlag({
+    name: 'summary',
+    group: 'Output',
+    describe: 'table: only the summary per port (who answers it, for how many targets), not the per-target rows',
+    details:
+      'in the table, print only the fleet summary (per port, the targets grouped by who answers it: themselves, one device at a hop, silent) instead of a section per target. Without it the summary follows the per-target sections when the run has more than one target. JSON always carries it as `summary`.',
+  }),
 } as const;
+
+/**
+ * Splits an --exclude value on the commas between targets: a piece without a dot that follows a
+ * dotted piece, or any piece after a dotted form with fewer than three dots, belongs to an octet
+ * list of the previous one (`198.18.4.1,3`, `198.18.1,2.5`). Pure.
+ */
+export function splitTargets(value: string): string[] {
+  const targets: string[] = [];
+  for (const piece of value.split(',')) {
+    const previous = targets[targets.length - 1];
+    const unfinished = previous !== undefined && !previous.includes(':') && /^[\d.,*-]+$/.test(previous) && (previous.match(/\./g)?.length ?? 0) < 3;
+    if (previous !== undefined && (unfinished || (/^[\d*-]+$/.test(piece) && /^[\d.,*-]+$/.test(previous)))) targets[targets.length - 1] = `${previous},${piece}`;
+    else targets.push(piece);
+  }
+  return targets.map((target) => target.trim()).filter((target) => target !== '');
+}
 
 /** Everything a probe run needs, validated. */
 export interface ProbeOptions extends Omit<FlagValues<typeof PROBE_FLAGS>, 'format' | 'json' | 'ipv4' | 'ipv6'> {
@@ -154,7 +205,7 @@ function formatOf(format: OutputFormat | null, json: boolean): OutputFormat {
 /** Maps parsed arguments to validated ProbeOptions; throws UsageError naming the bad value. */
 export function toProbeOptions(raw: RawProbeArguments): ProbeOptions {
   const targets = hostsOf(raw.hosts);
-  if (targets.length === 0 && raw.targets === undefined) throw new UsageError('no target given: ttl-probe HOST [-p PORTS], or --targets FILE');
+  if (targets.length === 0 && raw.targets === undefined && raw.inputList === undefined) throw new UsageError('no target given: ttl-probe HOST [-p PORTS], -iL FILE, or --targets FILE');
   const { format, json, ipv4, ipv6, ...flags } = readFlags(PROBE_FLAGS, raw);
   if (flags.failOnChange && flags.baseline === null) throw new UsageError('--fail-on-change needs --baseline FILE');
   if (ipv4 && ipv6) throw new UsageError('-4 and -6 contradict each other');

@@ -54,6 +54,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<Exit
       resolver: io.resolver,
       httpLimits: io.httpLimits,
       log: (line) => io.stderr(`ttl-probe serve: ${line}\n`),
+      vantage: options.vantage,
     });
     const bound = await listen(exporter, options.listen);
     // Sockets open and port bound: nothing privileged is left to do, and no request has been read yet.

@@ -37,6 +37,9 @@ export const REPORT_JSON_SCHEMA = {
       "items": {
         "$ref": "#/$defs/target"
       }
+    },
+    "summary": {
+      "$ref": "#/$defs/summary"
     }
   },
   "$defs": {
@@ -778,6 +781,59 @@ export const REPORT_JSON_SCHEMA = {
           }
         }
       ]
+    },
+    "summary": {
+      "type": "object",
+      "description": "The fleet summary: per port, the targets grouped by who answered it (see README, \"Fleets\").",
+      "required": ["targets", "ports"],
+      "properties": {
+        "targets": { "$ref": "#/$defs/count" },
+        "ports": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "required": ["port", "hosts", "groups"],
+            "properties": {
+              "port": { "$ref": "#/$defs/port" },
+              "hosts": { "$ref": "#/$defs/count" },
+              "groups": {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "required": ["answeredBy", "hosts", "states", "hop", "address", "signature", "droppedAfterHop"],
+                  "properties": {
+                    "answeredBy": { "$ref": "#/$defs/answeredBy" },
+                    "hosts": { "$ref": "#/$defs/count" },
+                    "states": {
+                      "type": "object",
+                      "propertyNames": { "enum": [...PORT_STATES] },
+                      "additionalProperties": { "$ref": "#/$defs/count" }
+                    },
+                    "hop": { "oneOf": [{ "$ref": "#/$defs/hop" }, { "type": "null" }] },
+                    "address": { "oneOf": [{ "type": "string", "pattern": ADDRESS_PATTERN }, { "type": "null" }] },
+                    "signature": {
+                      "oneOf": [
+                        {
+                          "type": "object",
+                          "required": ["kind", "initialTtl"],
+                          "properties": {
+                            "kind": { "enum": [...REPLY_KINDS] },
+                            "initialTtl": { "$ref": "#/$defs/initialTtl" },
+                            "icmpType": { "type": "integer", "minimum": 0, "maximum": 255 },
+                            "icmpCode": { "type": "integer", "minimum": 0, "maximum": 255 }
+                          }
+                        },
+                        { "type": "null" }
+                      ]
+                    },
+                    "droppedAfterHop": { "oneOf": [{ "$ref": "#/$defs/hop" }, { "type": "null" }] }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
     }
   }
 };

@@ -1,4 +1,4 @@
-import type { Report } from '../model/report.js';
+import type { Report, TargetReport } from '../model/report.js';
 
 /**
  * The `--json` output in pieces: the same text as JSON.stringify(report,
@@ -10,18 +10,38 @@ export function* jsonChunks(report: Report): Generator<string> {
   const headJson = JSON.stringify(head, null, 2);
   // Everything before "targets", then each target with its ports one by one.
   yield `${headJson.slice(0, -2)},\n  "targets": [`;
-  for (const [t, target] of targets.entries()) {
-    const { ports } = target;
-    // Overriding "ports" keeps its place among the keys, so the surrounding text is exact.
-    const restJson = indent(JSON.stringify({ ...target, ports: [] }, null, 2), 4);
-    const open = restJson.lastIndexOf('"ports": []');
-    yield `${t === 0 ? '' : ','}\n    ${restJson.slice(0, open)}"ports": [`;
-    for (let from = 0; from < ports.length; from += PORTS_PER_CHUNK) {
-      yield `${from === 0 ? '' : ','}\n${portsAtDepthFour(ports.slice(from, from + PORTS_PER_CHUNK))}`;
-    }
-    yield `${ports.length === 0 ? '' : `\n      `}]${restJson.slice(open + '"ports": []'.length)}`;
-  }
+  for (const [t, target] of targets.entries()) yield* targetJsonChunks(target, t);
   yield `${targets.length === 0 ? '' : '\n  '}]\n}\n`;
+}
+
+/** One element of "targets" (the index says whether a comma goes first), a port at a time. */
+export function* targetJsonChunks(target: TargetReport, index: number): Generator<string> {
+  const { ports } = target;
+  // Overriding "ports" keeps its place among the keys, so the surrounding text is exact.
+  const restJson = indent(JSON.stringify({ ...target, ports: [] }, null, 2), 4);
+  const open = restJson.lastIndexOf('"ports": []');
+  yield `${index === 0 ? '' : ','}\n    ${restJson.slice(0, open)}"ports": [`;
+  for (let from = 0; from < ports.length; from += PORTS_PER_CHUNK) {
+    yield `${from === 0 ? '' : ','}\n${portsAtDepthFour(ports.slice(from, from + PORTS_PER_CHUNK))}`;
+  }
+  yield `${ports.length === 0 ? '' : `\n      `}]${restJson.slice(open + '"ports": []'.length)}`;
+}
+
+/**
+ * A report written while it is made (many targets): the head, then targetJsonChunks for each
+ * target, then the tail with what is known only at the end ("interrupted", "summary", ...), so
+ * those keys come after "targets". The same JSON as jsonChunks apart from the order of keys.
+ */
+export function streamedJsonHead(schema: string): string {
+  return `{\n  "schema": ${JSON.stringify(schema)},\n  "targets": [`;
+}
+
+export function streamedJsonTail(targets: number, tail: Readonly<Record<string, unknown>>): string {
+  const fields = Object.entries(tail)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `,\n  ${JSON.stringify(key)}: ${indent(JSON.stringify(value, null, 2), 2)}`)
+    .join('');
+  return `${targets === 0 ? '' : '\n  '}]${fields}\n}\n`;
 }
 
 /** Ports per piece: pieces of some tens of KiB, so a sweep's output never sits whole in memory. */

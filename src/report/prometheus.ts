@@ -155,3 +155,30 @@ function addTarget(
     add('expectation', [...base, ['port', String(result.port)], ['expected', formatExpected(result.expected)]], result.met ? 1 : 0);
   }
 }
+
+/** A Prometheus label name (the exposition format's rule); `__` names are reserved. */
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const SAMPLE_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
+
+/**
+ * The same exposition with constant labels put first on every sample (`--vantage NAME` of the
+ * exporter: `vantage="NAME"` on every series, so Prometheus can combine many exporters). Comment
+ * lines and blank lines are kept as they are. Pure; labels are written escaped.
+ */
+export function withConstantLabels(exposition: string, labels: Labels): string {
+  if (labels.length === 0) return exposition;
+  for (const [name] of labels) if (!LABEL_NAME.test(name) || name.startsWith('__')) throw new TypeError(`invalid label name ${JSON.stringify(name)}`);
+  const prefix = labels.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(',');
+  return exposition
+    .split('\n')
+    .map((line) => {
+      if (line === '' || line.startsWith('#')) return line;
+      const name = SAMPLE_NAME.exec(line)?.[0];
+      if (!name) return line;
+      const rest = line.slice(name.length);
+      if (rest.startsWith('{}')) return `${name}{${prefix}}${rest.slice(2)}`;
+      if (rest.startsWith('{')) return `${name}{${prefix},${rest.slice(1)}`;
+      return `${name}{${prefix}}${rest}`;
+    })
+    .join('\n');
+}

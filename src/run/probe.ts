@@ -31,7 +31,7 @@ export interface ProbeOutcome {
 }
 
 /** Rounds of TTL-limited probes a trace may take (see tracer.ts). */
-const TRACE_ROUNDS = 4;
+export const TRACE_ROUNDS = 4;
 
 /**
  * The whole probe of a set of targets over an open transport: the plain

@@ -37,6 +37,13 @@ function allowEntries(values: readonly string[]): string[] {
   return values.flatMap((item) => item.split(',')).map((item) => item.trim()).filter((item) => item !== '');
 }
 
+/** A vantage point's name: short, and nothing a dashboard or a shell would choke on. */
+function readVantage(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(value)) throw new UsageError(`--vantage must be 1-64 letters, digits, ".", "_" or "-", got ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** The flags of `ttl-probe serve`, keyed by their field in ServeOptions. */
 export const SERVE_FLAGS = {
   listen: textFlag({
@@ -84,6 +91,15 @@ export const SERVE_FLAGS = {
   timeoutMs: { ...RUN_FLAGS.timeoutMs, group: 'Per probe', describe: 'per probe: longest wait for one reply, in ms', details: undefined },
   rate: { ...RUN_FLAGS.rate, group: 'Per probe', describe: 'per probe: packets per second at most', details: undefined },
   maxHops: { ...RUN_FLAGS.maxHops, group: 'Per probe', describe: 'per probe with trace=1: the farthest hop probed', details: undefined },
+  vantage: textFlag({
+    name: 'vantage',
+    placeholder: 'NAME',
+    group: 'Exporter',
+    describe: 'a vantage="NAME" label on every series (/probe and /metrics), to tell exporters apart',
+    details:
+      'a `vantage="NAME"` label on every series this exporter answers, on `/probe` and `/metrics` alike, so one Prometheus can combine many vantage points (see "Vantage points"). 1-64 characters: letters, digits, `.`, `_`, `-`.',
+    read: (values) => readVantage(values[values.length - 1]),
+  }),
   user: {
     ...RUN_FLAGS.user,
     describe: 'the user to become once the raw sockets are open and the port is bound',

@@ -6,7 +6,8 @@ import type { SharedTransport } from '../transport/shared.js';
 import type { Transport } from '../transport/transport.js';
 import type { Resolver } from '../target/resolve.js';
 import type { AllowList } from './allow.js';
-import { bodyTooLarge, busy, expositionAnswer, headersOf, INTERNAL_ERROR, refusal, SHUTTING_DOWN, type Answer } from './answer.js';
+import { bodyTooLarge, busy, EXPOSITION_CONTENT_TYPE, expositionAnswer, headersOf, INTERNAL_ERROR, refusal, SHUTTING_DOWN, type Answer } from './answer.js';
+import { withConstantLabels } from '../report/prometheus.js';
 import { createExporterMetrics, type ExporterMetrics } from './metrics.js';
 import { answerProbe, type ExporterProbeSettings, type ProbeAnswerContext } from './probe-answer.js';
 import { parseProbeQuery } from './query.js';
@@ -53,6 +54,8 @@ export interface ExporterConfig {
   httpLimits?: Partial<HttpLimits>;
   /** One line per problem worth an operator's attention (probe errors). */
   log?: (line: string) => void;
+  /** --vantage: a vantage="NAME" label on every series of both expositions. */
+  vantage?: string | null;
 }
 
 export interface Exporter {
@@ -108,6 +111,9 @@ export function createExporter(config: ExporterConfig): Exporter {
   const send = (res: ServerResponse, path: string, answer: Answer): void => {
     metrics.countRequest(path, answer.code);
     if (answer.body === null || res.destroyed || res.writableEnded) return;
+    if (config.vantage && answer.headers['Content-Type'] === EXPOSITION_CONTENT_TYPE) {
+      answer = { ...answer, body: withConstantLabels(answer.body, [['vantage', config.vantage]]) };
+    }
     res.writeHead(answer.code, headersOf(answer));
     res.end(answer.body);
   };

@@ -1,5 +1,6 @@
 import { isIPv6Literal, parseIPv4 } from '../packet/address.js';
 import type { FamilyChoice } from './resolve.js';
+import { looksLikeAddressSet } from './blocks.js';
 
 /** Which families' sockets a run opens (src/transport/open.ts opens them). */
 export interface FamilyNeeds {
@@ -21,10 +22,12 @@ export function familiesNeeded(targets: readonly string[], hasTargetsFile: boole
   let ipv4 = hasTargetsFile;
   let ipv6: FamilyNeeds['ipv6'] = hasTargetsFile ? 'optional' : false;
   for (const given of targets) {
-    const text = given.trim();
+    const whole = given.trim();
+    // A block is of its base address's family.
+    const text = whole.includes('/') ? whole.slice(0, whole.indexOf('/')) : whole;
     const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
     if (bare.includes(':') && isIPv6Literal(bare)) ipv6 = 'required';
-    else if (parseIPv4(text) !== null) ipv4 = true;
+    else if (parseIPv4(text) !== null || looksLikeAddressSet(whole)) ipv4 = true;
     else {
       ipv4 = true;
       if (ipv6 === false) ipv6 = 'optional';

@@ -101,13 +101,15 @@ t.test('content errors name the place', async (t) => {
     [file('[{"host":"198.18.4.2","ports":{"a":1}}]'), 'audit.json: targets[0].ports: expected ports as "22,443" or [22, 443], got a mapping'],
     [file('[{"host":"198.18.4.2","prots":"22"}]'), 'audit.json: targets[0]: unknown field "prots" (known: host, ports, expect)'],
     [file('[{"ports":"22"}]'), 'audit.json: targets[0]: no "host"'],
-    [file('[{"host":4}]'), 'audit.json: targets[0].host: expected an IPv4 address or a host name as a string, got 4'],
-    [file('[{"host":"a b"}]'), 'audit.json: targets[0].host: invalid target "a b": expected an IPv4 address or a host name'],
+    [file('[{"host":4}]'), 'audit.json: targets[0].host: expected an address, a block or a host name as a string, got 4'],
+    [file('[{"host":"a b"}]'), 'audit.json: targets[0].host: invalid target "a b": expected an IPv4 or IPv6 address, a block, a range or a host name'],
     [file('[{"host":""}]'), 'audit.json: targets[0].host: empty host'],
     [file('[{"host":"224.0.0.1"}]'), 'audit.json: targets[0].host: 224.0.0.1 is a multicast address (224.0.0.0/4) and cannot be probed'],
     [file('[{"host":"198.18.4.999"}]'), 'audit.json: targets[0].host: "198.18.4.999" is not an IPv4 address'],
-    [file('[{"host":"::1"}]'), 'audit.json: targets[0].host: IPv6 target ::1: IPv6 is not supported yet'],
-    [file('[{"host":"db1.example"},{"host":"DB1.example"}]'), 'audit.json: targets[1].host: DB1.example is listed twice (also targets[0]): give each host once, with all its ports'],
+    [file('[{"host":"ff02::1"}]'), 'audit.json: targets[0].host: ff02::1 is a multicast address (ff00::/8) and cannot be probed'],
+    [file('[{"host":"2001:2::/64"}]'), 'audit.json: targets[0].host: IPv6 block "2001:2::/64" holds 2^64 addresses, more than the limit of 65536 (/112): give a smaller block or a list'],
+    [file('[{"host":"198.18.4.0/33"}]'), 'audit.json: targets[0].host: invalid block "198.18.4.0/33": an IPv4 prefix length is 0-32'],
+    [file('[{"host":"198.18.4.9-1"}]'), 'audit.json: targets[0].host: invalid range "198.18.4.9-1": octet 4 ("9-1"): 9-1 runs backwards'],
     [file('[{"host":"198.18.4.2","expect":"22=open"}]'), 'audit.json: targets[0].expect: expected a mapping of port to STATE[@BY], e.g. {"22": "closed@middlebox"}, got "22=open"'],
     [file('[{"host":"198.18.4.2","expect":{"ssh":"open"}}]'), 'audit.json: targets[0].expect: key "ssh" is not a port number 1-65535'],
     [file('[{"host":"198.18.4.2","expect":{"0":"open"}}]'), 'audit.json: targets[0].expect: key "0" is not a port number 1-65535'],
@@ -129,7 +131,7 @@ t.test('content errors name the place', async (t) => {
     usageMessage(() => parseTargetsFile('t.yaml', 'targets:\n  - host: 198.18.4.2\n    ports: [22, 70000]\n')),
     't.yaml: targets[0].ports: port 70000 out of range in "70000": ports are 1-65535',
   );
-  t.equal(usageMessage(() => parseTargetsFile('t.yaml', 'targets:\n  - host: 10\n')), 't.yaml: targets[0].host: expected an IPv4 address or a host name as a string, got 10');
+  t.equal(usageMessage(() => parseTargetsFile('t.yaml', 'targets:\n  - host: 10\n')), 't.yaml: targets[0].host: expected an address, a block or a host name as a string, got 10');
   t.equal(usageMessage(() => parseTargetsFile('t.yaml', '- host: a\n')), 't.yaml: expected a mapping with a "targets" list at the top, e.g. {"targets": [{"host": ..., "ports": ...}]}, got a list');
 });
 
@@ -188,4 +190,21 @@ t.test('loading from disk', async (t) => {
   const bad = join(dir, 'bad.yaml');
   await writeFile(bad, 'targets:\n  - host: 198.18.4.2\n    ports: 70000\n');
   t.equal(await usageMessageAsync(() => loadTargetsFile(bad)), `${bad}: targets[0].ports: port 70000 out of range in "70000": ports are 1-65535`);
+});
+
+t.test('hosts may be IPv6 addresses, blocks and ranges, and a host may be named twice', async (t) => {
+  const parsed = parseTargetsFile(
+    'audit.yaml',
+    'targets:\n  - host: 2001:2:0:4::2\n    ports: "22"\n  - host: 198.18.4.0/30\n    ports: "443"\n  - host: 198.18.4.1-3\n  - host: db1.example\n    ports: "22"\n  - host: DB1.example\n    ports: "443"\n',
+  );
+  t.same(
+    parsed.targets.map((target) => [target.host, target.ports]),
+    [
+      ['2001:2:0:4::2', [22]],
+      ['198.18.4.0/30', [443]],
+      ['198.18.4.1-3', [22, 80, 443]],
+      ['db1.example', [22]],
+      ['DB1.example', [443]],
+    ],
+  );
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { argumentShapeOf, checkArguments } from '../../src/cli/arguments.js';
+import { argumentShapeOf, checkArguments, expandNmapFlags } from '../../src/cli/arguments.js';
 import { ALL_FLAG_TABLES } from '../../src/cli/commands.js';
 import { UsageError } from '../../src/errors.js';
 import { switchFlag } from '../../src/options/flag.js';
@@ -43,4 +43,10 @@ t.test('a switch given a value', async (t) => {
   t.equal(messageOf(['198.18.4.2', '--help=x']), '--help takes no value (got "x")');
   t.equal(messageOf(['198.18.4.2', '--trace=true', '--json=false']), 'accepted');
   t.equal(messageOf(['198.18.4.2', '--timeout=5']), 'accepted');
+});
+
+t.test("nmap's -iL becomes --input-list, and - after a flag that reads stdin stays its value", async (t) => {
+  t.same(expandNmapFlags(['-iL', 'fleet.txt', '-p', '22']), ['--input-list', 'fleet.txt', '-p', '22']);
+  t.same(expandNmapFlags(['-iL', '-', '--exclude-file', '-']), ['--input-list=-', '--exclude-file=-']);
+  t.same(expandNmapFlags(['198.18.4.2', '--', '-iL', '-']), ['198.18.4.2', '--', '-iL', '-'], 'nothing after --');
 });

@@ -15,7 +15,7 @@ if (assertLabAvailable(t)) {
 
   t.test('bad input: one line naming what is wrong, exit 2, no stack trace', async (t) => {
     const cases: [string[], string][] = [
-      [[], 'ttl-probe: no target given: ttl-probe HOST [-p PORTS], or --targets FILE (see ttl-probe --help)'],
+      [[], 'ttl-probe: no target given: ttl-probe HOST [-p PORTS], -iL FILE, or --targets FILE (see ttl-probe --help)'],
       [['198.18.4.2', '-p', '0'], 'ttl-probe: port 0 out of range in "0": ports are 1-65535 (see ttl-probe --help)'],
       [['198.18.4.2', '-p', '70000'], 'ttl-probe: port 70000 out of range in "70000": ports are 1-65535 (see ttl-probe --help)'],
       [['198.18.4.2', '-p', '22-'], 'ttl-probe: invalid port "22-": expected a number 1-65535 or a range like 8000-8010 (see ttl-probe --help)'],

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { MAX_PROBES_WITHOUT_YES, OUTPUT_FORMATS, PROBE_FLAGS, toProbeOptions } from '../../src/cli/probe-options.js';
+import { MAX_PROBES_WITHOUT_YES, OUTPUT_FORMATS, PROBE_FLAGS, splitTargets, toProbeOptions } from '../../src/cli/probe-options.js';
 import { usageMessage } from '../report/fixtures.js';
 
 t.test('defaults', async (t) => {
@@ -24,7 +24,23 @@ t.test('defaults', async (t) => {
     yes: false,
     family: null,
     allAddresses: false,
+    inputList: null,
+    exclude: [],
+    excludeFile: null,
+    summary: false,
   });
+});
+
+t.test('-iL, --exclude (commas between targets, not inside octet lists), --exclude-file, --summary', async (t) => {
+  t.match(toProbeOptions({ inputList: 'fleet.txt' }), { targets: [], inputList: 'fleet.txt' }, '-iL alone is a target source');
+  t.match(toProbeOptions({ hosts: ['198.18.4.0/24'], exclude: ['198.18.4.1,198.18.4.128/25', 'db1.example'], excludeFile: 'x.txt', summary: true }), {
+    exclude: ['198.18.4.1', '198.18.4.128/25', 'db1.example'],
+    excludeFile: 'x.txt',
+    summary: true,
+  });
+  t.same(splitTargets('198.18.4.1,3,5-7,198.18.5.0/24'), ['198.18.4.1,3,5-7', '198.18.5.0/24']);
+  t.same(splitTargets('198.18.1,2.5,db1.example,2001:2::1'), ['198.18.1,2.5', 'db1.example', '2001:2::1']);
+  t.same(splitTargets(' a.example , ,b.example'), ['a.example', 'b.example']);
 });
 
 t.test('-4, -6 and --all-addresses', async (t) => {
@@ -77,7 +93,7 @@ t.test('flags as yargs hands them over (camelCase, strings, repeated)', async (t
 
 t.test('bad input: exact messages', async (t) => {
   const cases: [Record<string, unknown>, string][] = [
-    [{}, 'no target given: ttl-probe HOST [-p PORTS], or --targets FILE'],
+    [{}, 'no target given: ttl-probe HOST [-p PORTS], -iL FILE, or --targets FILE'],
     [{ hosts: ['x'], format: 'yaml' }, '--format must be one of table, json, ndjson, junit, prometheus, markdown, got "yaml"'],
     [{ hosts: ['x'], format: 'table', json: true }, '--json contradicts --format table'],
     [{ hosts: ['x'], failOnChange: true }, '--fail-on-change needs --baseline FILE'],

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { evaluateReport } from '../../src/expect/evaluate.js';
 import { parseExpectations } from '../../src/expect/expectation.js';
-import { escapeHelp, escapeLabelValue, formatPrometheus } from '../../src/report/prometheus.js';
+import { escapeHelp, escapeLabelValue, formatPrometheus, withConstantLabels } from '../../src/report/prometheus.js';
 import { articleObservation, HOSTILE_NAME, hostileReport, multiReport, reportOf, runTool, tracedReport } from './fixtures.js';
 
 /** promtool's verdict on an exposition: parse errors and lint problems both fail. */
@@ -184,4 +184,16 @@ t.test('promtool runs and can fail (so the check above means something)', async 
   t.notOk(promtool('ttl_probe_things_total 1\n').ok, 'no HELP');
   t.equal(formatPrometheus(reportOf([])), '', 'an empty report gives an empty exposition');
   t.ok(promtool('').ok, 'which promtool accepts');
+});
+
+t.test('constant labels (the exporter\'s --vantage) go first on every sample, comments untouched', async (t) => {
+  const text = '# HELP a_b x\n# TYPE a_b gauge\na_b 1\na_b{} 2\nc{port="22",x="y"} 3\n';
+  t.equal(withConstantLabels(text, [['vantage', 'dc-1']]), '# HELP a_b x\n# TYPE a_b gauge\na_b{vantage="dc-1"} 1\na_b{vantage="dc-1"} 2\nc{vantage="dc-1",port="22",x="y"} 3\n');
+  t.equal(withConstantLabels(text, []), text, 'no labels: unchanged');
+  t.equal(withConstantLabels('m 1\n', [['v', 'a"b\\c\nd']]), 'm{v="a\\"b\\\\c\\nd"} 1\n', 'values escaped');
+  t.throws(() => withConstantLabels(text, [['__name__', 'x']]), new TypeError('invalid label name "__name__"'));
+  const labelled = withConstantLabels(formatPrometheus(multiReport(), [], { durationSeconds: 1 }), [['vantage', 'a']]);
+  const check = promtool(labelled);
+  t.ok(check.ok, check.output);
+  t.ok(labelled.split('\n').filter((line) => line !== '' && !line.startsWith('#')).every((line) => /^[a-z_]+\{vantage="a"/.test(line)), 'every sample carries it');
 });

@@ -62,3 +62,10 @@ t.test('bad flags: UsageError naming the value', async (t) => {
   ];
   for (const [raw, message] of cases) t.throws(() => toServeOptions(raw), new UsageError(message), JSON.stringify(raw));
 });
+
+t.test('--vantage', async (t) => {
+  t.equal(toServeOptions({ allow: ['198.18.0.0/15'] }).vantage, null);
+  t.equal(toServeOptions({ allow: ['198.18.0.0/15'], vantage: 'dc-1.rack_2' }).vantage, 'dc-1.rack_2');
+  for (const bad of ['', 'a b', 'x'.repeat(65), 'dc"1'])
+    t.throws(() => toServeOptions({ allow: ['198.18.0.0/15'], vantage: bad }), new UsageError(`--vantage must be 1-64 letters, digits, ".", "_" or "-", got ${JSON.stringify(bad)}`), JSON.stringify(bad));
+});

@@ -382,3 +382,20 @@ t.test('shutdown: in-flight probes aborted and answered 503, no new connections'
   t.equal(h.exporter.server.listening, false);
   await t.rejects(h.get('/metrics'), { code: 'ECONNREFUSED' });
 });
+
+t.test('--vantage: a vantage label on every series of /probe and /metrics, none on refusals', async (t) => {
+  const h = await start(t, { vantage: 'dc-1' });
+  const probe = await h.get('/probe?target=198.18.4.2&ports=22,443');
+  t.equal(probe.status, 200);
+  const samples = (body: string) => body.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+  t.ok(samples(probe.body).length > 10);
+  t.same(samples(probe.body).filter((line) => !/^[a-z_]+\{vantage="dc-1"[,}]/.test(line)), [], 'every /probe sample');
+  t.match(probe.body, /ttl_probe_port_answered_by\{vantage="dc-1",target="198\.18\.4\.2",address="198\.18\.4\.2",port="22",answered_by="middlebox"\} 1/);
+  const metrics = await h.get('/metrics');
+  t.same(samples(metrics.body).filter((line) => !/^[a-z_]+\{vantage="dc-1"[,}]/.test(line)), [], 'every /metrics sample');
+  const refused = await h.get('/probe?target=198.18.4.2');
+  t.equal(refused.status, 400);
+  t.notMatch(refused.body, /vantage/, 'a refusal is text, not an exposition');
+  const plain = await start(t);
+  t.notMatch((await plain.get('/metrics')).body, /vantage/, 'without --vantage, no label');
+});
