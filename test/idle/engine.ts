@@ -108,6 +108,20 @@ t.test('a FIN by itself while idle: close, recorded with its time and sender', a
   t.ok(result!.unsolicited[0]!.atS >= 0.6 && result!.unsolicited[0]!.atS < 1, `at its idle time (${result!.unsolicited[0]!.atS} s)`);
 });
 
+t.test('a RST by itself while idle from two hops nearer (a device whose timer fired): rst, unsolicited, middlebox', async (t) => {
+  const net = fakeNetwork((_port, deliver) => ALIVE(deliver));
+  const realConnect = net.connect;
+  const connect: StreamConnector = async (...args) => {
+    const handle = await realConnect(...args);
+    if (handle.localPort === 40000) setTimeout(() => net.deliverer(handle.localPort)(TcpFlag.RST, SERVER_ISN + 1, 0, 63), 600);
+    return handle;
+  };
+  const [result] = await runIdle(net.transport, connect, [job], options);
+  t.equal(result!.ends, 'rst');
+  t.same(result!.by, { answeredBy: 'middlebox', hop: 2, ttl: 63, address: SERVER });
+  t.match(result!.unsolicited, [{ kind: 'rst', answeredBy: 'middlebox', hop: 2, ttl: 63, address: SERVER }]);
+});
+
 t.test('connections that cannot open prove nothing', async (t) => {
   const net = fakeNetwork(() => undefined);
   const refused: StreamConnector = async () => {
