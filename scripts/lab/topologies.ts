@@ -282,7 +282,7 @@ export function ttlRewriteBoth6(): Topology {
 }
 
 /** What `ttl-probe idle`'s firewall does with a connection it has forgotten. */
-export type IdleFirewallMode = 'rst' | 'drop';
+export type IdleFirewallMode = 'rst' | 'drop' | 'icmp';
 
 /** A topology plus the sysctls to set in its router namespaces once built (hop -> `key=value` lines). */
 export interface IdleTopology extends Topology {
@@ -295,11 +295,12 @@ export interface IdleTopology extends Topology {
  * The article's chain with a stateful firewall at hop 2 that forgets established connections after
  * `timeoutS` seconds idle (nf_conntrack_tcp_timeout_established, with nf_conntrack_tcp_loose=0 so a
  * forgotten connection's next segment is INVALID instead of re-adopted), then answers that segment
- * with a forged RST (`rst`, REJECT --reject-with tcp-reset) or drops it (`drop`). The server's
+ * with a forged RST (`rst`, REJECT --reject-with tcp-reset), with ICMP administratively prohibited
+ * (`icmp`), or drops it (`drop`). The server's
  * listeners are the test's own (they hold connections open), so the spec starts none.
  */
 export function idleFirewall(mode: IdleFirewallMode, timeoutS: number): IdleTopology {
-  const verdict = mode === 'rst' ? 'REJECT --reject-with tcp-reset' : 'DROP';
+  const verdict = mode === 'rst' ? 'REJECT --reject-with tcp-reset' : mode === 'icmp' ? 'REJECT --reject-with icmp-admin-prohibited' : 'DROP';
   return {
     spec: {
       routers: [{}, { iptables: [`-A FORWARD -p tcp -m conntrack --ctstate INVALID -j ${verdict}`] }, {}],
@@ -310,7 +311,7 @@ export function idleFirewall(mode: IdleFirewallMode, timeoutS: number): IdleTopo
     firewallHop: 2,
     description:
       `client 198.18.1.1 - router 198.18.1.2 - stateful firewall 198.18.2.2 (forgets idle connections after ${timeoutS} s, ` +
-      `then ${mode === 'rst' ? 'forges a RST for their next segment' : 'drops their segments'}) - router 198.18.3.2 - server 198.18.4.2.`,
+      `then ${mode === 'rst' ? 'forges a RST for their next segment' : mode === 'icmp' ? 'answers their next segment with ICMP administratively prohibited' : 'drops their segments'}) - router 198.18.3.2 - server 198.18.4.2.`,
   };
 }
 

@@ -62,11 +62,21 @@ const END_WORDS: Record<IdleEnd, string> = {
 };
 
 /** The one-line explanation of a port's result. */
-export function explainIdle(summary: IdleSummary, maxIdleS: number, droppedAfter: IdleResult['droppedAfter'], interrupted: boolean): string {
+export function explainIdle(
+  summary: IdleSummary,
+  maxIdleS: number,
+  droppedAfter: IdleResult['droppedAfter'],
+  interrupted: boolean,
+  outcomes: readonly ConnectionOutcome[] = [],
+): string {
   if (summary.timeout === null || summary.ends === null) {
-    return interrupted
-      ? 'interrupted before any idle connection ended'
-      : `every connection survived up to ${formatDuration(maxIdleS)} idle: no idle timeout up to --max-idle`;
+    if (interrupted) return 'interrupted before any idle connection ended';
+    if (!outcomes.some((outcome) => outcome.kind === 'alive' && outcome.idleS >= maxIdleS - 1e-6)) {
+      const failure = outcomes.find((outcome) => outcome.kind === 'failed');
+      const longest = Math.max(0, ...outcomes.filter((outcome) => outcome.kind === 'alive').map((outcome) => outcome.idleS));
+      return `undetermined: no connection was checked after ${formatDuration(maxIdleS)} idle${longest > 0 ? ` (the longest survived ${formatDuration(longest)})` : ''}${failure?.kind === 'failed' ? `; ${failure.reason}` : ''}`;
+    }
+    return `every connection survived up to ${formatDuration(maxIdleS)} idle: no idle timeout up to --max-idle`;
   }
   const { minS, maxS } = summary.timeout;
   const when = `after ${range(minS, maxS)} idle`;
@@ -120,7 +130,7 @@ export function idleResult(input: {
     unsolicited: input.unsolicited,
     connections: input.connections,
     consistent: summary.consistent,
-    explanation: explainIdle(summary, input.maxIdleS, input.droppedAfter, input.interrupted),
+    explanation: explainIdle(summary, input.maxIdleS, input.droppedAfter, input.interrupted, input.outcomes),
   };
 }
 

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { idleFirewall, idleServer } from '../../scripts/lab/topologies.js';
 import { assertLabAvailable, CLI } from '../helpers/lab-probe.js';
-import { buildIdleLab, runIdleCli, startHoldServer } from '../helpers/idle-lab.js';
+import { runIdleCli, withIdleLab } from '../helpers/idle-lab.js';
 import type { IdlePortReport, IdleReport } from '../../src/model/idle.js';
 import { validateReport } from '../report/validate.js';
 
@@ -12,9 +12,7 @@ const portOf = (report: IdleReport | null, n: number): IdlePortReport | undefine
 if (assertLabAvailable(t)) {
   t.test('a firewall at hop 2 forgets connections after 4 s and forges a RST: rst by the middlebox at hop 2', async (t) => {
     const topology = idleFirewall('rst', 4);
-    const lab = await buildIdleLab(topology);
-    const server = await startHoldServer(lab.server.ns, [[443, 0]]);
-    try {
+    await withIdleLab(topology, [[443, 0]], async (lab, server) => {
       const run = await runIdleCli(lab, [topology.target, '-p', '443', '--max-idle', '12s', '--json']);
       t.equal(run.code, 0, run.stderr);
       t.same(validateReport(run.report), [], 'the report validates against the published schema');
@@ -34,17 +32,12 @@ if (assertLabAvailable(t)) {
       const long = await runIdleCli(lab, [topology.target, '--expect-idle', '443>=10s']);
       t.equal(long.code, 1, `the path cuts sooner: exit 1 ${long.stderr}`);
       t.match(long.stdout, /expect idle >= 10 s: FAILED \(rst after [\d.]+-[\d.]+ s idle\)/);
-    } finally {
-      server.stop();
-      await lab.down();
-    }
+    });
   });
 
   t.test('the same firewall dropping forgotten connections: drop, dropped after hop 2, confirmed by the canary', async (t) => {
     const topology = idleFirewall('drop', 4);
-    const lab = await buildIdleLab(topology);
-    const server = await startHoldServer(lab.server.ns, [[443, 0]]);
-    try {
+    await withIdleLab(topology, [[443, 0]], async (lab, server) => {
       const run = await runIdleCli(lab, [topology.target, '-p', '443', '--max-idle', '12s']);
       t.equal(run.code, 0, run.stderr);
       t.match(run.stdout, /^ {2}443 +open +[\d.]+-[\d.]+ s +drop +after hop 2 +- +198\.18\.2\.2 +\d+$/m, 'the table row');
@@ -58,17 +51,26 @@ if (assertLabAvailable(t)) {
       t.same(idle?.droppedAfter, { hop: 2, address: '198.18.2.2', confirmed: true });
       t.ok(idle?.timeout && idle.timeout.minS < 4.2 && idle.timeout.maxS >= 3.8, `the interval holds 4 s: ${JSON.stringify(idle?.timeout)}`);
       t.equal(server.bytes().get(443) ?? 0, 0, 'the server received no byte');
-    } finally {
-      server.stop();
-      await lab.down();
-    }
+    });
+  });
+
+  t.test('the firewall answers forgotten connections with ICMP administratively prohibited: icmp from hop 2', async (t) => {
+    const topology = idleFirewall('icmp', 3);
+    await withIdleLab(topology, [[443, 0]], async (lab, server) => {
+      const run = await runIdleCli(lab, [topology.target, '-p', '443', '--max-idle', '8s', '--json']);
+      t.equal(run.code, 0, run.stderr);
+      t.same(validateReport(run.report), [], 'the report validates against the published schema');
+      const idle = portOf(run.report, 443)?.idle;
+      t.equal(idle?.ends, 'icmp');
+      t.same(idle?.by && { answeredBy: idle.by.answeredBy, hop: idle.by.hop, address: idle.by.address }, { answeredBy: 'middlebox', hop: 2, address: '198.18.2.2' });
+      t.ok(idle?.timeout && idle.timeout.minS < 3.2 && idle.timeout.maxS >= 2.8, `the interval holds 3 s: ${JSON.stringify(idle?.timeout)}`);
+      t.equal(server.bytes().get(443) ?? 0, 0, 'the server received no byte');
+    });
   });
 
   t.test('the application closes connections after 3 s idle, no firewall timeout: close by the host, recorded as it came', async (t) => {
     const topology = idleServer();
-    const lab = await buildIdleLab(topology);
-    const server = await startHoldServer(lab.server.ns, [[443, 0], [8443, 3]]);
-    try {
+    await withIdleLab(topology, [[443, 0], [8443, 3]], async (lab, server) => {
       const run = await runIdleCli(lab, [topology.target, '-p', '443,8443,80', '--max-idle', '8s', '--json']);
       t.equal(run.code, 0, run.stderr);
       t.same(validateReport(run.report), [], 'the report validates against the published schema');
@@ -85,17 +87,12 @@ if (assertLabAvailable(t)) {
       t.match(surviving?.explanation, /survived up to 8 s/);
       t.equal(server.bytes().get(443) ?? 0, 0, 'the server received no byte on 443');
       t.equal(server.bytes().get(8443) ?? 0, 0, 'nor on 8443');
-    } finally {
-      server.stop();
-      await lab.down();
-    }
+    });
   });
 
   t.test('on a terminal a progress bar; Ctrl-C prints what was learned and exits 130', async (t) => {
     const topology = idleServer();
-    const lab = await buildIdleLab(topology);
-    const server = await startHoldServer(lab.server.ns, [[443, 0]]);
-    try {
+    await withIdleLab(topology, [[443, 0]], async (lab, server) => {
       const command = `${process.execPath} ${CLI} idle ${topology.target} -p 443 --max-idle 3s > /dev/null`;
       const onTerminal = await lab.execInClient('script', ['-qec', command, '/dev/null'], { timeoutMs: 60_000 });
       t.equal(onTerminal.code, 0, onTerminal.stderr);
@@ -119,9 +116,6 @@ if (assertLabAvailable(t)) {
       t.equal(idle?.timeout, null, 'no timeout claimed');
       t.equal(idle?.explanation, 'interrupted before any idle connection ended');
       t.equal(server.bytes().get(443) ?? 0, 0, 'the server received no byte');
-    } finally {
-      server.stop();
-      await lab.down();
-    }
+    });
   });
 }

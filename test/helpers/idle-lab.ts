@@ -4,7 +4,9 @@
  * timeout) and report every byte they receive, and the CLI run in the client namespace.
  */
 import type { Lab } from '../../scripts/lab/lab.js';
-export { buildIdleLab, startHoldServer, type HoldServer } from '../../scripts/lab/idle-lab.js';
+import { buildIdleLab, startHoldServer, type HoldServer } from '../../scripts/lab/idle-lab.js';
+import type { IdleTopology } from '../../scripts/lab/topologies.js';
+export { buildIdleLab, startHoldServer, type HoldServer };
 import { CLI } from './lab-probe.js';
 import type { IdleReport } from '../../src/model/idle.js';
 
@@ -25,4 +27,19 @@ export async function runIdleCli(lab: Lab, args: string[], timeoutMs = 90_000): 
     report = null;
   }
   return { code: result.code, stdout: result.stdout, stderr: result.stderr, report };
+}
+
+/** Builds the lab, starts the holding listeners (PORT, CLOSE_AFTER_S) on its server, runs `body`, tears everything down. */
+export async function withIdleLab(topology: IdleTopology, listeners: readonly (readonly [number, number])[], body: (lab: Lab, server: HoldServer) => Promise<void>): Promise<void> {
+  const lab = await buildIdleLab(topology);
+  try {
+    const server = await startHoldServer(lab.server.ns, listeners);
+    try {
+      await body(lab, server);
+    } finally {
+      server.stop();
+    }
+  } finally {
+    await lab.down();
+  }
 }

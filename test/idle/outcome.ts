@@ -67,6 +67,9 @@ t.test('the result and its explanation', async (t) => {
   const close = idleResult({ ...base, outcomes: [alive(2), ended(3, 'close', host, true)], droppedAfter: null });
   t.equal(close.explanation, 'after 2-3 s idle the host (hop 4) itself closes it (FIN)');
   t.equal(close.droppedAfter, null, 'droppedAfter only for drops');
+  const failedAll = idleResult({ ...base, outcomes: [{ kind: 'failed', idleS: 600, reason: 'connect: ECONNREFUSED' }, alive(300)], droppedAfter: null });
+  t.equal(failedAll.timeout, null);
+  t.equal(failedAll.explanation, 'undetermined: no connection was checked after 10 min idle (the longest survived 5 min); connect: ECONNREFUSED', 'never a survival claimed that was not seen');
   const none = idleResult({ ...base, outcomes: [alive(600)], droppedAfter: null });
   t.equal(none.timeout, null);
   t.equal(none.resolutionS, null);

@@ -1,4 +1,4 @@
-// `ttl-probe idle` as a user meets it: bad input is one line and exit 2, run as a real process in a
+// `ttl-probe idle` as a user meets it (root: a namespace of its own): bad input is one line and exit 2, run as a real process in a
 // loopback-only namespace so nothing can leave the machine.
 import t from 'tap';
 import { createBareNamespace } from '../helpers/bare-namespace.js';
