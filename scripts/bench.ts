@@ -79,7 +79,7 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 
 interface PortJson { port: number; state: string; answeredBy: string; hop: number | null }
 
-/** Mistakes in a ttl-probe report of the server's ports 1..count (22 forged at hop 2, 443 open, 3000-3999 silent). */
+/** Mistakes in a ttl-probe report of the server's ports 1..count (22 forged at hop 2, 443 open, 3000-3999 silent, 8080 prohibited at hop 2). */
 function mistakes(stdout: string, address: string, count: number, server = SERVER): string[] {
   const report = JSON.parse(stdout) as { targets: { address: string; ports: PortJson[] }[] };
   const target = report.targets.find((candidate) => candidate.address === address);
@@ -91,6 +91,8 @@ function mistakes(stdout: string, address: string, count: number, server = SERVE
     if (address !== server) want = 'closed/host/2';
     else if (port.port === 22) want = 'closed/middlebox/2';
     else if (port.port === 443) want = 'open/host/4';
+    // The dual-stack firewall answers 8080 with ICMP administratively prohibited in both families (article6).
+    else if (port.port === 8080) want = 'unreachable/middlebox/2';
     else if (port.port >= 3000 && port.port <= 3999) want = 'filtered/none/null';
     else want = 'closed/host/4';
     const got = `${port.state}/${port.answeredBy}/${port.hop}`;
