@@ -27,7 +27,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildChain, tcpConnect, type Lab } from '../lab/lab.js';
-import { article } from '../lab/topologies.js';
+import { article, article6 } from '../lab/topologies.js';
 import type { Report } from '../../src/model/report.js';
 
 const execFileAsync = promisify(execFile);
@@ -65,7 +65,7 @@ export type RecordedRole = keyof typeof RECORDED_FILES;
 const ECHO_SERVER_JS = `
 const net = require('node:net');
 net.createServer((s) => { s.on('error', () => {}); s.on('data', (d) => s.write(d)); })
-  .listen({ port: Number(process.argv[1]), host: '0.0.0.0' });
+  .listen({ port: Number(process.argv[1]), host: process.argv[2] || '0.0.0.0' });
 process.on('SIGTERM', () => process.exit(0));
 `;
 
@@ -162,15 +162,18 @@ export interface RecordingLog {
 /**
  * Builds the article lab, records the traffic described above into
  * `directory` (files named as in RECORDED_FILES) and tears the lab down,
- * also on failure.
+ * also on failure. `ipv6`: the same over IPv6 in the dual-stack lab
+ * (article6, the firewall's rules in ip6tables), plus a plain connect to
+ * 8080, which the firewall answers with ICMPv6 administratively prohibited.
  */
-export async function recordArticle(directory: string): Promise<RecordingLog> {
-  const topology = article();
+export async function recordArticle(directory: string, options: { ipv6?: boolean } = {}): Promise<RecordingLog> {
+  const ipv6 = options.ipv6 === true;
+  const topology = ipv6 ? article6() : article();
   // The server runs an echo server on 443 instead of the lab's accept-and-close listener, so a connection can stay up.
   const lab = await buildChain({ ...topology.spec, server: { ...topology.spec.server, listen: [] } });
   try {
     const env = helperEnv();
-    void lab.exec(lab.server.ns, process.execPath, ['-e', ECHO_SERVER_JS, '443'], { env }).catch(() => undefined);
+    void lab.exec(lab.server.ns, process.execPath, ['-e', ECHO_SERVER_JS, '443', ipv6 ? '::' : '0.0.0.0'], { env }).catch(() => undefined);
     let ready = false;
     for (let attempt = 0; attempt < 50 && !ready; attempt++) {
       ready = (await tcpConnect(lab, topology.target, 443, { timeoutMs: 1000 })) === 'CONNECTED';
@@ -186,7 +189,7 @@ export async function recordArticle(directory: string): Promise<RecordingLog> {
     ]);
 
     const connects: Record<number, string> = {};
-    for (const port of [22, 80, 443]) connects[port] = await tcpConnect(lab, topology.target, port, { timeoutMs: 3000 });
+    for (const port of ipv6 ? [22, 80, 443, 8080] : [22, 80, 443]) connects[port] = await tcpConnect(lab, topology.target, port, { timeoutMs: 3000 });
 
     const probe = await lab.execInClient(process.execPath, [CLI, topology.target, '-p', '22,80,443', '--json'], { timeoutMs: 60_000, env });
 
@@ -202,7 +205,7 @@ export async function recordArticle(directory: string): Promise<RecordingLog> {
       await waitFor(held, 'stdout', new RegExp(`ECHO ${line}`), `the echo of "${line}"`);
     }
     const firewall = lab.routers[1]!;
-    const rule = await lab.exec(firewall.ns, 'iptables', CUT_RULE);
+    const rule = await lab.exec(firewall.ns, ipv6 ? 'ip6tables' : 'iptables', CUT_RULE);
     if (rule.code !== 0) throw new Error(`recorder: iptables on the firewall failed: ${rule.stderr.trim()}`);
     const cut = waitFor(held, 'stdout', /ERROR \S+|CLOSED/, 'the forged RST');
     held.stdin?.write('after the firewall rule\n');

@@ -1,6 +1,7 @@
 import type { DecodedPacket } from '../capture/decoded.js';
 import type { ObservedReply } from '../infer/observation.js';
 import { IcmpType } from '../packet/icmp.js';
+import { Icmpv6Type } from '../packet/icmpv6.js';
 import { IpProtocol } from '../packet/ipv4.js';
 import { TcpFlag } from '../packet/tcp.js';
 import { echoKey, Echoes } from './echoes.js';
@@ -46,6 +47,13 @@ export interface AnalyzerOptions {
   verifySequence?: boolean;
   /** Connections tracked at once (default 131072, about 12 MB). */
   maxFlows?: number;
+  /**
+   * Attribute ICMPv6 errors whose quote tcpdump text did not print (only the
+   * quoted destination, QuotedDatagram.partial): to the one SYN from the
+   * error's destination to that address still unanswered, never when several
+   * are (counted as ignored). Turn it on for tcpdump text.
+   */
+  partialQuotes?: boolean;
 }
 
 export class CaptureAnalyzer {
@@ -56,9 +64,13 @@ export class CaptureAnalyzer {
   private readonly echoes = new Echoes();
   private readonly looseResets: LooseReset[] = [];
   private untracked = 0;
+  private readonly partialQuotes: boolean;
+  /** With partialQuotes: per target address, per port, the connection of the latest SYN still unanswered. */
+  private readonly unansweredSyns = new Map<string, Map<number, number>>();
 
   constructor(options: AnalyzerOptions = {}) {
     this.verifySequence = options.verifySequence ?? true;
+    this.partialQuotes = options.partialQuotes ?? false;
     this.flows = new Flows(options.maxFlows ?? DEFAULT_MAX_FLOWS);
   }
 
@@ -78,7 +90,8 @@ export class CaptureAnalyzer {
     const tcp = packet.tcp!;
     const flags = tcp.flags;
     const flows = this.flows;
-    let index = flows.find(packet.sourceValue, tcp.sourcePort, packet.destinationValue, tcp.destinationPort);
+    const words = packet.addressWords;
+    let index = flows.find(packet.sourceValue, tcp.sourcePort, packet.destinationValue, tcp.destinationPort, words);
 
     if (isConnectionAttempt(flags)) {
       this.addSyn(packet, index);
@@ -92,13 +105,13 @@ export class CaptureAnalyzer {
       // A connection whose SYN is not in the capture. A lone RST tells nothing.
       if (rst) return;
       index = syn
-        ? flows.open(packet.destinationValue, tcp.destinationPort, packet.sourceValue, tcp.sourcePort)
-        : flows.open(packet.sourceValue, tcp.sourcePort, packet.destinationValue, tcp.destinationPort);
+        ? flows.open(packet.destinationValue, tcp.destinationPort, packet.sourceValue, tcp.sourcePort, words, 4)
+        : flows.open(packet.sourceValue, tcp.sourcePort, packet.destinationValue, tcp.destinationPort, words, 0);
       if (ack && !syn) flows.bits[index] = ESTABLISHED;
     }
 
     flows.touch(index);
-    const side = flows.sideOf(index, packet.sourceValue, tcp.sourcePort);
+    const side = flows.sideOf(index, packet.sourceValue, tcp.sourcePort, words);
     const pending = side === SERVER && flows.pendingCount[index]! > 0;
 
     if (syn) {
@@ -130,7 +143,8 @@ export class CaptureAnalyzer {
   private addSyn(packet: DecodedPacket, index: number): void {
     const tcp = packet.tcp!;
     const flows = this.flows;
-    const sameClient = index >= 0 && flows.clientAddress[index] === packet.sourceValue && flows.clientPort[index] === tcp.sourcePort;
+    const words = packet.addressWords;
+    const sameClient = index >= 0 && flows.isClient(index, packet.sourceValue, tcp.sourcePort, words);
     if (!(index >= 0 && isSynRetransmission(flows.bits[index]!, sameClient))) {
       const port = this.handshakes.port(packet.destination, tcp.destinationPort);
       if (!port) {
@@ -138,9 +152,10 @@ export class CaptureAnalyzer {
         return;
       }
       if (index >= 0) flows.forget(index);
-      index = flows.open(packet.sourceValue, tcp.sourcePort, packet.destinationValue, tcp.destinationPort);
+      index = flows.open(packet.sourceValue, tcp.sourcePort, packet.destinationValue, tcp.destinationPort, words);
       flows.bits[index] = SYN_SEEN;
       flows.tag[index] = port;
+      if (this.partialQuotes) this.noteUnanswered(packet.destination, tcp.destinationPort, index);
       this.synSenders.note(packet.source);
     }
     flows.touch(index);
@@ -161,8 +176,22 @@ export class CaptureAnalyzer {
   }
 
   private record(index: number, reply: ObservedReply): void {
-    recordAnswer(this.flows.tag[index]!, reply);
+    const port = this.flows.tag[index]!;
+    recordAnswer(port, reply);
     this.flows.clearPending(index);
+    if (this.partialQuotes) {
+      const ports = this.unansweredSyns.get(port.target.address);
+      if (ports?.get(port.port) === index) ports.delete(port.port);
+    }
+  }
+
+  private noteUnanswered(target: string, port: number, index: number): void {
+    let ports = this.unansweredSyns.get(target);
+    if (!ports) {
+      ports = new Map();
+      this.unansweredSyns.set(target, ports);
+    }
+    ports.set(port, index);
   }
 
   /** A RST inside an established connection: kept when its distance differs from the rest of its side. */
@@ -178,25 +207,71 @@ export class CaptureAnalyzer {
 
   private addIcmp(packet: DecodedPacket): void {
     const icmp = packet.icmp!;
-    if (icmp.type === IcmpType.ECHO_REQUEST) {
+    const v4 = packet.family === 4;
+    if (icmp.type === (v4 ? IcmpType.ECHO_REQUEST : Icmpv6Type.ECHO_REQUEST)) {
       if (!this.echoes.request(packet.source, packet.destination, echoKey(icmp.identifier, icmp.sequence), packet.timestampMs)) this.untracked++;
       return;
     }
-    if (icmp.type === IcmpType.ECHO_REPLY) {
+    if (icmp.type === (v4 ? IcmpType.ECHO_REPLY : Icmpv6Type.ECHO_REPLY)) {
       this.echoes.reply(packet.destination, packet.source, echoKey(icmp.identifier, icmp.sequence), packet.ttl, packet.timestampMs);
       return;
     }
-    if (icmp.type === IcmpType.DEST_UNREACHABLE) this.addUnreachable(packet);
+    if (icmp.type === (v4 ? IcmpType.DEST_UNREACHABLE : Icmpv6Type.DEST_UNREACHABLE)) this.addUnreachable(packet);
+  }
+
+  /**
+   * An ICMPv6 unreachable from tcpdump text, which names only the quoted
+   * destination (maybe its port): it answers the one unanswered SYN from
+   * the error's destination to it; with several candidates it proves
+   * nothing and is counted as ignored.
+   */
+  private addPartialUnreachable(packet: DecodedPacket): void {
+    const quote = packet.icmp!.quote!;
+    if (quote.protocol !== IpProtocol.TCP && quote.protocol !== -1) return;
+    const ports = this.unansweredSyns.get(quote.destination);
+    if (!ports) return;
+    const flows = this.flows;
+    let found = -1;
+    let candidates = 0;
+    for (const [port, index] of ports) {
+      const tag = flows.tag[index];
+      if (tag === null || tag === undefined || tag.port !== port || tag.target.address !== quote.destination || flows.pendingCount[index] === 0) continue;
+      if (quote.destinationPort !== null && port !== quote.destinationPort) continue;
+      if (!flows.isClient(index, quote.sourceValue, flows.clientPort[index]!, quote.addressWords)) continue;
+      candidates++;
+      found = index;
+    }
+    if (candidates === 0) return;
+    if (candidates > 1) {
+      flows.tag[found]!.target.ignored++;
+      return;
+    }
+    const at = flows.lastPending(found);
+    flows.lastMs[found] = flows.nowMs;
+    this.record(found, {
+      kind: 'icmp-unreachable',
+      from: packet.source,
+      ttl: packet.ttl,
+      rttMs: packet.timestampMs - flows.pendingMs[at]!,
+      icmpType: packet.icmp!.type,
+      icmpCode: packet.icmp!.code,
+      sentTtl: flows.pendingTtl[at]!,
+    });
   }
 
   /** An ICMP unreachable quoting a pending SYN answers it. */
   private addUnreachable(packet: DecodedPacket): void {
     const icmp = packet.icmp!;
     const quote = icmp.quote;
+    if (quote !== null && quote.partial) {
+      if (this.partialQuotes) this.addPartialUnreachable(packet);
+      return;
+    }
     if (quote === null || quote.protocol !== IpProtocol.TCP || quote.sourcePort === null || quote.destinationPort === null) return;
     const flows = this.flows;
-    const index = flows.find(quote.sourceValue, quote.sourcePort, quote.destinationValue, quote.destinationPort);
-    if (index < 0 || flows.tag[index] === null || flows.pendingCount[index] === 0 || flows.clientAddress[index] !== quote.sourceValue) return;
+    const words = quote.addressWords;
+    const index = flows.find(quote.sourceValue, quote.sourcePort, quote.destinationValue, quote.destinationPort, words);
+    if (index < 0 || flows.tag[index] === null || flows.pendingCount[index] === 0 || !flows.isClient(index, quote.sourceValue, quote.sourcePort, words)) return;
     const at = quotedSyn(flows, index, quote.sequence, this.verifySequence);
     if (at < 0) {
       flows.tag[index]!.target.ignored++;

@@ -1,8 +1,15 @@
 /**
  * A fixed-capacity index of TCP connections by 4-tuple, in typed arrays:
  * no allocation per lookup, insert or removal, and memory fixed when the
- * table is made (about 40 bytes per connection). A connection gets a small
- * integer (its slot), under which the caller keeps whatever it tracks.
+ * table is made (about 40 bytes per connection, 32 more once an IPv6
+ * connection is seen). A connection gets a small integer (its slot), under
+ * which the caller keeps whatever it tracks.
+ *
+ * Family-neutral without slowing IPv4: an address is keyed by a 32-bit value
+ * (IPv4 the address, IPv6 a digest of its 128 bits) and, for IPv6 only, its
+ * four words (`words`: the two addresses of a packet, 8 words, see
+ * DecodedPacket.addressWords), compared only once the 32-bit key matched. An
+ * IPv4 lookup passes no words and never meets an IPv6 entry.
  *
  * The tuple is ordered (the endpoint with the lower port, then the lower
  * address, first), so both directions find the same slot. Open addressing
@@ -22,6 +29,10 @@ export class FlowTable {
   /** first port << 16 | second port. */
   private readonly ports: Uint32Array;
   private readonly home: Uint32Array;
+  /** 1 for an IPv6 connection. */
+  private readonly wide: Uint8Array;
+  /** IPv6 connections: first address words at index * 8, second at index * 8 + 4 (allocated at the first one). */
+  private wideWords: Uint32Array | null = null;
   /** Indexes not in use, as a stack. */
   private readonly free: Int32Array;
   private freeCount: number;
@@ -37,6 +48,7 @@ export class FlowTable {
     this.secondAddress = new Uint32Array(capacity);
     this.ports = new Uint32Array(capacity);
     this.home = new Uint32Array(capacity);
+    this.wide = new Uint8Array(capacity);
     this.free = new Int32Array(capacity);
     for (let i = 0; i < capacity; i++) this.free[i] = capacity - 1 - i;
     this.freeCount = capacity;
@@ -46,18 +58,39 @@ export class FlowTable {
   private keyFirst = 0;
   private keySecond = 0;
   private keyPorts = 0;
+  /** Where the first endpoint's words are in the caller's `words` (0 or 4). */
+  private keyFirstAt = 0;
 
-  /** One key for both directions of a connection: the endpoint with the lower port (then address) first. */
-  private canonicalKey(source: number, sourcePort: number, destination: number, destinationPort: number): void {
-    if (sourcePort < destinationPort || (sourcePort === destinationPort && source <= destination)) {
+  /**
+   * One key for both directions of a connection: the endpoint with the lower
+   * port (then value, then IPv6 words) first. `sourceAt`: where the source's
+   * words are in `words` (0 or 4; the destination's at 4 - sourceAt).
+   */
+  private canonicalKey(source: number, sourcePort: number, destination: number, destinationPort: number, words: Uint32Array | null, sourceAt: number): void {
+    const sourceFirst =
+      sourcePort < destinationPort ||
+      (sourcePort === destinationPort && (source < destination || (source === destination && (words === null || !wordsAfter(words, sourceAt, 4 - sourceAt)))));
+    if (sourceFirst) {
       this.keyFirst = source;
       this.keySecond = destination;
       this.keyPorts = ((sourcePort << 16) | destinationPort) >>> 0;
+      this.keyFirstAt = sourceAt;
     } else {
       this.keyFirst = destination;
       this.keySecond = source;
       this.keyPorts = ((destinationPort << 16) | sourcePort) >>> 0;
+      this.keyFirstAt = 4 - sourceAt;
     }
+  }
+
+  /** Whether the IPv6 connection at `index` has the words of the last key. */
+  private sameWords(index: number, words: Uint32Array): boolean {
+    const stored = this.wideWords!;
+    const at = index * 8;
+    const first = this.keyFirstAt;
+    const second = 4 - first;
+    for (let i = 0; i < 4; i++) if (stored[at + i] !== words[first + i] || stored[at + 4 + i] !== words[second + i]) return false;
+    return true;
   }
 
   private static hash(first: number, second: number, ports: number): number {
@@ -69,30 +102,46 @@ export class FlowTable {
 
   /**
    * The index of the connection (source:sourcePort, destination:destinationPort)
-   * in either direction, or -1. Addresses are unsigned 32-bit values.
+   * in either direction, or -1. Addresses are unsigned 32-bit values (IPv4:
+   * the address; IPv6: a digest), and for IPv6 `words` holds both addresses
+   * (source at `sourceAt`, destination at 4 - sourceAt); null for IPv4.
    */
-  find(source: number, sourcePort: number, destination: number, destinationPort: number): number {
-    this.canonicalKey(source, sourcePort, destination, destinationPort);
+  find(source: number, sourcePort: number, destination: number, destinationPort: number, words: Uint32Array | null = null, sourceAt = 0): number {
+    this.canonicalKey(source, sourcePort, destination, destinationPort, words, sourceAt);
     const { keyFirst: first, keySecond: second, keyPorts: ports } = this;
     const mask = this.mask;
     const slots = this.slots;
+    const wide = words === null ? 0 : 1;
     for (let slot = FlowTable.hash(first, second, ports) & mask; ; slot = (slot + 1) & mask) {
       const entry = slots[slot]!;
       if (entry === 0) return -1;
       const index = entry - 1;
-      if (this.ports[index] === ports && this.firstAddress[index] === first && this.secondAddress[index] === second) return index;
+      if (this.ports[index] === ports && this.firstAddress[index] === first && this.secondAddress[index] === second && this.wide[index] === wide) {
+        if (wide === 0 || this.sameWords(index, words!)) return index;
+      }
     }
   }
 
-  /** Adds a connection that is not in the table; returns its index, or -1 when the table is full. */
-  insert(source: number, sourcePort: number, destination: number, destinationPort: number): number {
+  /** Adds a connection that is not in the table (arguments as find); returns its index, or -1 when the table is full. */
+  insert(source: number, sourcePort: number, destination: number, destinationPort: number, words: Uint32Array | null = null, sourceAt = 0): number {
     if (this.freeCount === 0) return -1;
     const index = this.free[--this.freeCount]!;
-    this.canonicalKey(source, sourcePort, destination, destinationPort);
+    this.canonicalKey(source, sourcePort, destination, destinationPort, words, sourceAt);
     const { keyFirst: first, keySecond: second, keyPorts: ports } = this;
     this.firstAddress[index] = first;
     this.secondAddress[index] = second;
     this.ports[index] = ports;
+    if (words === null) {
+      this.wide[index] = 0;
+    } else {
+      this.wide[index] = 1;
+      const stored = (this.wideWords ??= new Uint32Array(this.capacity * 8));
+      const firstAt = this.keyFirstAt;
+      for (let i = 0; i < 4; i++) {
+        stored[index * 8 + i] = words[firstAt + i]!;
+        stored[index * 8 + 4 + i] = words[4 - firstAt + i]!;
+      }
+    }
     const home = FlowTable.hash(first, second, ports) & this.mask;
     this.home[index] = home;
     let slot = home;
@@ -121,4 +170,10 @@ export class FlowTable {
     this.free[this.freeCount++] = index;
     this.size--;
   }
+}
+
+/** Whether the IPv6 address at words[a, a + 4) sorts after the one at words[b, b + 4). */
+function wordsAfter(words: Uint32Array, a: number, b: number): boolean {
+  for (let i = 0; i < 4; i++) if (words[a + i] !== words[b + i]) return words[a + i]! > words[b + i]!;
+  return false;
 }

@@ -93,7 +93,10 @@ export function tallyTtl(ttls: Uint8Array, counts: Uint32Array, at: number, ttl:
 export class Flows<Tag> {
   /** Capture time of the packet being handled (ms); staleness is judged against it. */
   nowMs = 0;
+  /** The client's address as the flow table keys it (IPv4: the address; IPv6: its digest). */
   readonly clientAddress: Uint32Array;
+  /** IPv6 connections: the client's address words at index * 4 (allocated at the first one). */
+  private clientWords: Uint32Array | null = null;
   readonly clientPort: Uint16Array;
   readonly serverPort: Uint16Array;
   readonly bits: Uint8Array;
@@ -133,9 +136,12 @@ export class Flows<Tag> {
     this.tag = new Array<Tag | null>(capacity).fill(null);
   }
 
-  /** The connection of this tuple (either direction), or -1 (a stale one is forgotten on the way). */
-  find(source: number, sourcePort: number, destination: number, destinationPort: number): number {
-    const index = this.table.find(source, sourcePort, destination, destinationPort);
+  /**
+   * The connection of this tuple (either direction), or -1 (a stale one is
+   * forgotten on the way). `words`, `sourceAt`: IPv6 addresses, as FlowTable.find.
+   */
+  find(source: number, sourcePort: number, destination: number, destinationPort: number, words: Uint32Array | null = null, sourceAt = 0): number {
+    const index = this.table.find(source, sourcePort, destination, destinationPort, words, sourceAt);
     if (index >= 0 && this.stale(index)) {
       this.forget(index);
       return -1;
@@ -146,9 +152,10 @@ export class Flows<Tag> {
   /**
    * Adds a connection (client -> server). When the table is full, the CLOCK
    * hand goes round: a stale connection, or one without a packet since the
-   * hand last passed, makes room.
+   * hand last passed, makes room. `words`, `clientAt`: IPv6 addresses (the
+   * client's at clientAt, the server's at 4 - clientAt), as FlowTable.find.
    */
-  open(client: number, clientPort: number, server: number, serverPort: number): number {
+  open(client: number, clientPort: number, server: number, serverPort: number, words: Uint32Array | null = null, clientAt = 0): number {
     const table = this.table;
     if (table.size === table.capacity) {
       for (;;) {
@@ -161,8 +168,12 @@ export class Flows<Tag> {
         this.recent[index] = 0;
       }
     }
-    const index = table.insert(client, clientPort, server, serverPort);
+    const index = table.insert(client, clientPort, server, serverPort, words, clientAt);
     this.clientAddress[index] = client;
+    if (words !== null) {
+      const stored = (this.clientWords ??= new Uint32Array(table.capacity * 4));
+      for (let i = 0; i < 4; i++) stored[index * 4 + i] = words[clientAt + i]!;
+    }
     this.clientPort[index] = clientPort;
     this.serverPort[index] = serverPort;
     this.bits[index] = 0;
@@ -198,8 +209,21 @@ export class Flows<Tag> {
     this.closedMs[index] = this.nowMs;
   }
 
-  sideOf(index: number, source: number, sourcePort: number): Side {
-    return this.clientAddress[index] === source && this.clientPort[index] === sourcePort ? CLIENT : SERVER;
+  /**
+   * Whether address:port (`words` from `at`: its IPv6 words; null for IPv4)
+   * is the client of the connection at `index`.
+   */
+  isClient(index: number, address: number, port: number, words: Uint32Array | null = null, at = 0): boolean {
+    if (this.clientAddress[index] !== address || this.clientPort[index] !== port) return false;
+    if (words === null) return true;
+    const stored = this.clientWords;
+    if (stored === null) return false;
+    const base = index * 4;
+    return stored[base] === words[at] && stored[base + 1] === words[at + 1] && stored[base + 2] === words[at + 2] && stored[base + 3] === words[at + 3];
+  }
+
+  sideOf(index: number, source: number, sourcePort: number, words: Uint32Array | null = null, at = 0): Side {
+    return this.isClient(index, source, sourcePort, words, at) ? CLIENT : SERVER;
   }
 
   /** Counts a packet's TTL for its side (the two most common values are kept). */

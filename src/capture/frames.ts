@@ -1,8 +1,8 @@
-/** One IPv4 packet found in a capture file. */
+/** One IP packet (IPv4 or IPv6) found in a capture file. */
 export interface CaptureRecord {
   /** Capture time in milliseconds (Unix epoch for pcap/pcapng; see the text reader for tcpdump text). */
   timestampMs: number;
-  /** The IPv4 packet, link header removed (a view into the reader's buffer). */
+  /** The IP packet, link header removed (a view into the reader's buffer). */
   packet: Buffer;
   /** True when the frame was cut by the snapshot length: the packet may end early. */
   snapped: boolean;
@@ -12,7 +12,7 @@ export interface CaptureRecord {
 export interface FrameCounts {
   /** Frames (records, packet blocks, text packets) read. */
   frames: number;
-  /** Frames that carry something other than IPv4 (IPv6, ARP, ...). */
+  /** Frames that carry neither IPv4 nor IPv6 (ARP, ...). The name predates IPv6 support. */
   notIPv4: number;
   /** Frames whose link header could not be decoded, or of an unsupported link type. */
   undecodable: number;
@@ -29,7 +29,7 @@ export function noteLinkType(counts: FrameCounts, linkType: number): void {
 }
 
 /**
- * The IPv4 packets of one read of a binary capture, as offsets into the
+ * The IP packets of one read of a binary capture, as offsets into the
  * reader's buffer (struct of arrays, so a batch allocates nothing per frame).
  * A batch is reused: it is valid only until the reader is resumed.
  */
@@ -55,7 +55,7 @@ export class FrameBatch {
     this.snapped[i] = snapped ? 1 : 0;
   }
 
-  /** The i-th IPv4 packet (a view, valid until the reader is resumed). */
+ /** The i-th IP packet (a view, valid until the reader is resumed). */
   packet(i: number): Buffer {
     return this.data.subarray(this.start[i], this.end[i]);
   }
@@ -77,13 +77,13 @@ export class FrameBatch {
   }
 }
 
-/** A binary capture reader: IPv4 packets in batches, one per buffer fill. */
+/** A binary capture reader: IP packets in batches, one per buffer fill. */
 export interface FrameReader {
   readonly counts: FrameCounts;
   batches(): AsyncGenerator<FrameBatch, void, void>;
 }
 
-/** Every IPv4 packet of a reader as a CaptureRecord (the packet views are valid until the next one is requested). */
+/** Every IP packet of a reader as a CaptureRecord (the packet views are valid until the next one is requested). */
 export async function* records(reader: FrameReader): AsyncGenerator<CaptureRecord, void, void> {
   for await (const batch of reader.batches()) {
     for (let i = 0; i < batch.count; i++) {

@@ -16,9 +16,11 @@ export interface CaptureCounts {
   packets: number;
   /** IPv4 packets decoded. */
   ipv4: number;
-  /** Packets of other protocols (IPv6, ARP, ...). */
+  /** IPv6 packets decoded. */
+  ipv6: number;
+  /** Packets of neither IP family (ARP, ...); the name predates IPv6 support. */
   notIPv4: number;
-  /** Frames whose link header, IPv4 header or TCP/ICMP header (or text) did not decode. */
+  /** Frames whose link header, IP header or TCP/ICMP header (or text) did not decode. */
   undecodable: number;
   /** Link types seen (none for text). */
   linkTypes: number[];
@@ -34,11 +36,11 @@ export interface DecodedBatch {
   packet(index: number): DecodedPacket | null;
 }
 
-/** An open capture file: its format and its decoded IPv4 packets, streamed in batches. */
+/** An open capture file: its format and its decoded IP packets (both families), streamed in batches. */
 export interface Capture {
   readonly name: string;
   readonly format: CaptureFormat;
-  /** The decoded IPv4 packets in file order, a batch per buffer fill (see DecodedBatch). */
+  /** The decoded IP packets in file order, a batch per buffer fill (see DecodedBatch). */
   batches(): AsyncGenerator<DecodedBatch, void, void>;
   counts(): CaptureCounts;
   /** Why the first undecodable packet was undecodable (text captures), or null. */
@@ -104,10 +106,11 @@ export async function openCaptureSource(source: ByteSource, name: string, option
   );
 }
 
-function toCounts(frames: FrameCounts, ipv4: number, undecodable: number): CaptureCounts {
+function toCounts(frames: FrameCounts, ipv4: number, ipv6: number, undecodable: number): CaptureCounts {
   return {
     packets: frames.frames,
     ipv4,
+    ipv6,
     notIPv4: frames.notIPv4,
     undecodable: frames.undecodable + undecodable,
     linkTypes: [...frames.linkTypes],
@@ -116,6 +119,7 @@ function toCounts(frames: FrameCounts, ipv4: number, undecodable: number): Captu
 
 function binaryCapture(name: string, format: CaptureFormat, reader: FrameReader, window: ByteWindow): Capture {
   let ipv4 = 0;
+  let ipv6 = 0;
   let undecodable = 0;
   return {
     name,
@@ -130,7 +134,8 @@ function binaryCapture(name: string, format: CaptureFormat, reader: FrameReader,
         packet(index) {
           const current = frames!;
           if (decoder.decode(current.timestampMs[index]!, current.packet(index), current.snapped[index] === 1)) {
-            ipv4++;
+            if (decoder.packet.family === 4) ipv4++;
+            else ipv6++;
             return decoder.packet;
           }
           undecodable++;
@@ -139,7 +144,7 @@ function binaryCapture(name: string, format: CaptureFormat, reader: FrameReader,
       };
       for await (frames of reader.batches()) yield batch;
     },
-    counts: () => toCounts(reader.counts, ipv4, undecodable),
+    counts: () => toCounts(reader.counts, ipv4, ipv6, undecodable),
     firstProblem: () => null,
     close: () => window.close(),
   };
@@ -147,16 +152,20 @@ function binaryCapture(name: string, format: CaptureFormat, reader: FrameReader,
 
 function textCapture(name: string, reader: TcpdumpTextReader, window: ByteWindow): Capture {
   let ipv4 = 0;
+  let ipv6 = 0;
   return {
     name,
     format: 'tcpdump-text',
     async *batches() {
       for await (const packets of reader.batches()) {
-        ipv4 += packets.length;
+        for (const packet of packets) {
+          if (packet.family === 4) ipv4++;
+          else ipv6++;
+        }
         yield { count: packets.length, packet: (index) => packets[index] ?? null };
       }
     },
-    counts: () => toCounts(reader.counts, ipv4, 0),
+    counts: () => toCounts(reader.counts, ipv4, ipv6, 0),
     firstProblem: () => reader.firstProblem,
     close: () => window.close(),
   };

@@ -1,7 +1,7 @@
 import type { ByteWindow } from './byte-window.js';
 import { CaptureErrorCode, CaptureFormatError } from './errors.js';
 import { emptyCounts, FrameBatch, noteLinkType, type FrameCounts, type FrameReader } from './frames.js';
-import { ipv4Start, NOT_IPV4 } from './link.js';
+import { ipStart, NOT_IP } from './link.js';
 
 /** The 24-byte pcap file header, as far as reading records needs it. */
 export interface PcapHeader {
@@ -131,13 +131,13 @@ export class PcapReader implements FrameReader {
         counts.frames++;
         const dataStart = pos + recordHeader;
         const dataEnd = dataStart + captured;
-        const ip = ipv4Start(linkType, buf, dataStart, dataEnd);
+        const ip = ipStart(linkType, buf, dataStart, dataEnd);
         if (ip >= 0) {
           // Microseconds: one exact integer, one rounding (the same value pcapng gives for the same instant).
           const ms = nanosecond ? seconds * 1000 + fraction / 1e6 : (seconds * 1e6 + fraction) / 1000;
           batch.push(ms, ip, dataEnd, captured < original);
         }
-        else if (ip === NOT_IPV4) counts.notIPv4++;
+        else if (ip === NOT_IP) counts.notIPv4++;
         else counts.undecodable++;
         pos = dataEnd;
       }

@@ -1,7 +1,7 @@
 import type { ByteWindow } from './byte-window.js';
 import { CaptureErrorCode, CaptureFormatError } from './errors.js';
 import { emptyCounts, FrameBatch, noteLinkType, type FrameCounts, type FrameReader } from './frames.js';
-import { ipv4Start, NOT_IPV4 } from './link.js';
+import { ipStart, NOT_IP } from './link.js';
 
 /** pcapng block types this reader interprets; every other block is skipped. */
 export const BlockType = {
@@ -171,9 +171,9 @@ export class PcapngReader implements FrameReader {
           }
           counts.frames++;
           const dataEnd = dataStart + captured;
-          const ip = ipv4Start(iface.linkType, buf, dataStart, dataEnd);
+          const ip = ipStart(iface.linkType, buf, dataStart, dataEnd);
           if (ip >= 0) batch.push(lastTimestampMs, ip, dataEnd, captured < original);
-          else if (ip === NOT_IPV4) counts.notIPv4++;
+          else if (ip === NOT_IP) counts.notIPv4++;
           else counts.undecodable++;
         }
         pos += length;

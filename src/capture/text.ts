@@ -1,9 +1,11 @@
-import { parseIPv4 } from '../packet/address.js';
+import { formatIPv6, parseIPv4, parseIPv6 } from '../packet/address.js';
 import { IcmpType, IpProtocol } from '../packet/index.js';
+import { Icmpv6Type } from '../packet/icmpv6.js';
+import { ICMPV6_PROTOCOL } from '../packet/network.js';
 import { TcpFlag } from '../packet/tcp.js';
 import type { ByteWindow } from './byte-window.js';
 import { CaptureErrorCode, CaptureFormatError } from './errors.js';
-import type { DecodedIcmp, DecodedPacket, DecodedTcp, QuotedDatagram } from './decoded.js';
+import { ipv6AddressWords, ipv6Digest, type DecodedIcmp, type DecodedPacket, type DecodedTcp, type QuotedDatagram } from './decoded.js';
 import { emptyCounts, type FrameCounts } from './frames.js';
 
 /**
@@ -16,6 +18,14 @@ import { emptyCounts, type FrameCounts } from './frames.js';
  *
  *   IP (tos 0x0, ttl  63, id 0, offset 0, flags [DF], proto: TCP (6), length: 40) 10.1.2.3.22 > 10.9.8.7.50000: R, cksum 0x1234 (correct), 0:0(0) ack 1 win 0
  *
+ * and IPv6 in both forms (the header is in parentheses after IP6):
+ *
+ *   03:01:36.721177 IP6 (flowlabel 0xdbd4a, hlim 63, next-header TCP (6) payload length: 20) 2001:2:0:4::2.22 > 2001:2:0:1::1.42484: Flags [R.], ...
+ *   IP6 (hlim 64, next-header: TCP (6), length: 40) 2001:2::1.50000 > 2001:2::2.22: S 1:1(0) win 5840
+ *
+ * tcpdump prints no quoted packet for an ICMPv6 error, only its destination
+ * (and the port of a port unreachable): such a quote is marked partial.
+ *
  * A packet is a line starting at column 0 plus the indented lines after it
  * (tcpdump indents the second line and the datagram an ICMP error quotes).
  * Addresses must be numeric (tcpdump -n). Timestamps may be absent (-t),
@@ -27,6 +37,7 @@ import { emptyCounts, type FrameCounts } from './frames.js';
 /** What one packet of text turned out to be. */
 export type TextPacket =
   | { kind: 'ipv4'; packet: DecodedPacket }
+  | { kind: 'ipv6'; packet: DecodedPacket }
   /** A packet of another protocol (IP6, ARP, ...). */
   | { kind: 'other' }
   | { kind: 'undecodable'; reason: string }
@@ -38,6 +49,9 @@ const EPOCH = /^(\d{9,11})(?:\.(\d{1,9}))?(?=\s)/;
 const IP_HEADER =
   /\(tos 0x[0-9a-f]+(?:,\s*[A-Za-z-]+(?:\(\d\))?)?,\s*ttl\s+(\d+),\s*id\s+(\d+),\s*offset\s+(\d+),\s*flags\s+\[([^\]]*)\],\s*proto:?\s+\S+\s+\((\d+)\),\s*length:?\s+(\d+)[^)]*\)/g;
 const ADDRESSES = /(\d{1,3}(?:\.\d{1,3}){3})(?:\.([A-Za-z0-9-]+))? > (\d{1,3}(?:\.\d{1,3}){3})(?:\.([A-Za-z0-9-]+))?:\s?(.*)/s;
+/** tcpdump -v's IPv6 header: "IP6 (" ... ")" with parenthesised numbers inside. */
+const IP6_HEADER = /\bIP6 \(((?:[^()]|\(\d+\))*)\)/;
+const IP6_ADDRESSES = /([0-9A-Fa-f]*:[0-9A-Fa-f:]*)(?:\.([A-Za-z0-9-]+))? > ([0-9A-Fa-f]*:[0-9A-Fa-f:]*)(?:\.([A-Za-z0-9-]+))?:\s?(.*)/s;
 const NOT_A_PACKET = /^(?:tcpdump:|listening on |reading from |dropped privs|\d+ packets? (?:captured|received|dropped))/;
 const OTHER_PROTOCOL = /\b(?:IP6|ARP|RARP|STP|LLDP|CDP|LLC|ethertype (?!IPv4)|802\.1)/;
 
@@ -239,9 +253,11 @@ export function parseTextPacket(text: string, clock: TextClock): TextPacket {
   const stamp = clock.read(text);
   const rest = text.slice(stamp).trimStart();
   if (rest === '' || (stamp === 0 && NOT_A_PACKET.test(rest))) return { kind: 'none' };
+  const firstLine = rest.split('\n', 1)[0]!;
+  // `tcpdump -i any` puts the interface and direction first ("eth1  Out IP6 ...").
+  if (/^(?:[\w.@-]+\s+(?:In|Out|M|B|P)\s+)?IP6\b/.test(firstLine)) return parseIPv6Packet(rest, firstLine, clock.lastMs);
   const headers = headersOf(rest);
   const first = headers[0];
-  const firstLine = rest.split('\n', 1)[0]!;
   if (first && (first.ttl > 255 || first.protocol > 255)) {
     return { kind: 'undecodable', reason: `IPv4 header fields out of range (ttl ${first.ttl}, protocol ${first.protocol})` };
   }
@@ -258,10 +274,12 @@ export function parseTextPacket(text: string, clock: TextClock): TextPacket {
   }
   const packet: DecodedPacket = {
     timestampMs: clock.lastMs,
+    family: 4,
     source: addresses[1]!,
     destination: addresses[3]!,
     sourceValue,
     destinationValue,
+    addressWords: null,
     ttl: first.ttl,
     protocol: first.protocol,
     laterFragment: first.offset !== 0,
@@ -288,6 +306,130 @@ export function parseTextPacket(text: string, clock: TextClock): TextPacket {
   return { kind: 'ipv4', packet };
 }
 
+/** An IPv6 packet of tcpdump -v text (`rest` starts with "IP6"). */
+function parseIPv6Packet(rest: string, firstLine: string, timestampMs: number): TextPacket {
+  const header = IP6_HEADER.exec(firstLine);
+  if (!header || !/\bhlim\s+\d+/.test(header[1]!)) return { kind: 'undecodable', reason: 'IPv6 packet without its header fields (tcpdump ran without -v)' };
+  const fields = header[1]!;
+  const hopLimit = Number(/\bhlim\s+(\d+)/.exec(fields)![1]);
+  const next = /next-header:?\s+\S+\s+\((\d+)\)/.exec(fields);
+  if (!next) return { kind: 'undecodable', reason: 'IPv6 header without its next header (tcpdump ran without -v?)' };
+  let protocol = Number(next[1]);
+  // Behind hop-by-hop, routing or destination options (0, 43, 60) the header names no upper layer: tcpdump's text does.
+  if ((protocol === 0 || protocol === 43 || protocol === 60) && /\bICMP6, /.test(firstLine)) protocol = ICMPV6_PROTOCOL;
+  if (hopLimit > 255 || protocol > 255) return { kind: 'undecodable', reason: `IPv6 header fields out of range (hlim ${hopLimit}, next header ${protocol})` };
+  const body = rest.slice(header.index + header[0].length);
+  const addresses = IP6_ADDRESSES.exec(body);
+  const source = addresses ? parseIPv6(addresses[1]!) : null;
+  const destination = addresses ? parseIPv6(addresses[3]!) : null;
+  if (!addresses || source === null || destination === null) {
+    return { kind: 'undecodable', reason: 'no numeric "a:b::c > d:e::f:" IPv6 addresses (tcpdump ran without -n?)' };
+  }
+  const words = ipv6AddressWords(source, destination);
+  const packet: DecodedPacket = {
+    timestampMs,
+    family: 6,
+    source: formatIPv6(source),
+    destination: formatIPv6(destination),
+    sourceValue: ipv6Digest(words, 0),
+    destinationValue: ipv6Digest(words, 4),
+    addressWords: words,
+    ttl: hopLimit,
+    protocol,
+    // tcpdump prints "frag (offset|length)" for a fragment header; only the first fragment carries the transport header.
+    laterFragment: /\bfrag \(0x[0-9a-f]+:[1-9]\d*\|/.test(body),
+    tcp: null,
+    icmp: null,
+  };
+  if (packet.laterFragment) return { kind: 'ipv6', packet };
+  const text = addresses[5]!;
+  if (protocol === IpProtocol.TCP) {
+    const sourcePort = portOf(addresses[2]);
+    const destinationPort = portOf(addresses[4]);
+    if (sourcePort === null || destinationPort === null) return { kind: 'undecodable', reason: 'TCP packet without numeric ports' };
+    const tcp = parseTcp(text, sourcePort, destinationPort);
+    if (typeof tcp === 'string') return { kind: 'undecodable', reason: tcp };
+    packet.tcp = tcp;
+  } else if (protocol === ICMPV6_PROTOCOL) {
+    packet.icmp = parseIcmpv6(text, packet);
+  }
+  return { kind: 'ipv6', packet };
+}
+
+/** The partial quote of an ICMPv6 error as tcpdump prints it: the quoted destination, maybe its source and port. */
+function partialQuote(packet: DecodedPacket, destinationText: string, sourceText: string | null, destinationPort: number | null, protocol: number): QuotedDatagram | null {
+  const destination = parseIPv6(destinationText);
+  const source = sourceText === null ? parseIPv6(packet.destination) : parseIPv6(sourceText);
+  if (destination === null || source === null) return null;
+  const words = ipv6AddressWords(source, destination);
+  return {
+    source: formatIPv6(source),
+    destination: formatIPv6(destination),
+    sourceValue: ipv6Digest(words, 0),
+    destinationValue: ipv6Digest(words, 4),
+    addressWords: words,
+    partial: true,
+    ttl: -1,
+    protocol,
+    sourcePort: null,
+    destinationPort,
+    sequence: null,
+  };
+}
+
+/**
+ * ICMPv6 type, code, echo fields and the partial quote from the text after
+ * "a::b > c::d: " (print-icmp6.c's wording). -1 as the quote's protocol and
+ * TTL: not printed.
+ */
+function parseIcmpv6(body: string, packet: DecodedPacket): DecodedIcmp | null {
+  const message = /ICMP6, ([^\n]*)/.exec(body)?.[1];
+  if (message === undefined) return null;
+  const icmp = (type: number, code: number, quote: QuotedDatagram | null = null): DecodedIcmp => ({ type, code, identifier: null, sequence: null, quote });
+  const echo = /^echo (request|reply), id (\d+), seq (\d+)/.exec(message);
+  if (echo) {
+    if (Number(echo[2]) > 0xffff || Number(echo[3]) > 0xffff) return null;
+    return { type: echo[1] === 'request' ? Icmpv6Type.ECHO_REQUEST : Icmpv6Type.ECHO_REPLY, code: 0, identifier: Number(echo[2]), sequence: Number(echo[3]), quote: null };
+  }
+  const unreachable = /^destination unreachable,\s*(.*)$/.exec(message)?.[1];
+  if (unreachable !== undefined) {
+    const unreach = Icmpv6Type.DEST_UNREACHABLE;
+    let match = /^unreachable route (\S+)/.exec(unreachable);
+    if (match) return icmp(unreach, 0, partialQuote(packet, match[1]!, null, null, -1));
+    match = /^unreachable prohibited (\S+)/.exec(unreachable);
+    if (match) return icmp(unreach, 1, partialQuote(packet, match[1]!, null, null, -1));
+    match = /^beyond scope (\S+), source address (\S+)/.exec(unreachable);
+    if (match) return icmp(unreach, 2, partialQuote(packet, match[1]!, match[2]!, null, -1));
+    match = /^unreachable address (\S+)/.exec(unreachable);
+    if (match) return icmp(unreach, 3, partialQuote(packet, match[1]!, null, null, -1));
+    match = /^unreachable port, (\S+) tcp port (\S+)/.exec(unreachable);
+    if (match) return icmp(unreach, 4, partialQuote(packet, match[1]!, null, portOf(match[2]), IpProtocol.TCP));
+    match = /^unreachable port, (\S+) (?:udp port|protocol (\d+) port)/.exec(unreachable);
+    if (match) return icmp(unreach, 4, partialQuote(packet, match[1]!, null, null, match[2] === undefined ? IpProtocol.UDP : Number(match[2])));
+    match = /^unknown unreach code \((\d+)\)/.exec(unreachable);
+    if (match && Number(match[1]) <= 255) return icmp(unreach, Number(match[1]));
+    return null;
+  }
+  if (message.startsWith('time exceeded in-transit')) return icmp(Icmpv6Type.TIME_EXCEEDED, message.includes('(reassembly)') ? 1 : 0);
+  if (message.startsWith('packet too big')) return icmp(Icmpv6Type.PACKET_TOO_BIG, 0);
+  if (message.startsWith('parameter problem')) return icmp(Icmpv6Type.PARAMETER_PROBLEM, 0);
+  const informational = ICMPV6_INFORMATIONAL.find(([name]) => message.startsWith(name));
+  return informational ? icmp(informational[1], 0) : null;
+}
+
+/** Neighbour discovery and MLD messages by print-icmp6.c's names (longest first), so a text capture counts them as the binary decoder does. */
+const ICMPV6_INFORMATIONAL: ReadonlyArray<readonly [string, number]> = [
+  ['multicast listener report v2', 143],
+  ['multicast listener query', 130],
+  ['multicast listener report', 131],
+  ['multicast listener done', 132],
+  ['router solicitation', 133],
+  ['router advertisement', 134],
+  ['neighbor solicitation', 135],
+  ['neighbor advertisement', 136],
+  ['redirect', 137],
+];
+
 function parseQuote(header: HeaderMatch): QuotedDatagram | null {
   if (header.ttl > 255 || header.protocol > 255) return null;
   const addresses = ADDRESSES.exec(header.body);
@@ -299,6 +441,8 @@ function parseQuote(header: HeaderMatch): QuotedDatagram | null {
     destination: addresses[3]!,
     sourceValue,
     destinationValue,
+    addressWords: null,
+    partial: false,
     ttl: header.ttl,
     protocol: header.protocol,
     sourcePort: null,
@@ -325,7 +469,7 @@ export function looksLikeTcpdumpText(text: string): boolean {
     if (/^\s/.test(line)) return false;
     const stamp = clock.read(line);
     const rest = line.slice(stamp).trimStart();
-    return (stamp > 0 && /\b(?:IP|IP6|ARP)\b|\(tos 0x/.test(rest)) || /^IP \(tos 0x/.test(rest);
+    return (stamp > 0 && /\b(?:IP|IP6|ARP)\b|\(tos 0x/.test(rest)) || /^IP \(tos 0x|^IP6 \((?:[^()]|\(\d+\))*\bhlim \d/.test(rest);
   });
 }
 
@@ -339,7 +483,7 @@ const DUMP_LINE = /^\s+0x[0-9a-f]{4}:/;
 /**
  * Streams the packets of tcpdump -v text, in batches of decoded packets (one
  * batch per buffer fill). Counts packets of other protocols and IPv4 packets
- * whose text it cannot read.
+ * and IPv6 packets whose text it cannot read.
  */
 export class TcpdumpTextReader {
   readonly counts: FrameCounts = emptyCounts();
@@ -356,7 +500,7 @@ export class TcpdumpTextReader {
     const parsed = parseTextPacket(text, this.clock);
     if (parsed.kind === 'none') return;
     this.counts.frames++;
-    if (parsed.kind === 'ipv4') out.push(parsed.packet);
+    if (parsed.kind === 'ipv4' || parsed.kind === 'ipv6') out.push(parsed.packet);
     else if (parsed.kind === 'other') this.counts.notIPv4++;
     else {
       this.counts.undecodable++;

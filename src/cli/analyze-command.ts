@@ -21,7 +21,9 @@ export interface AnalyzeIo {
  */
 export async function analyzeCapture(capture: Capture): Promise<AnalyzeReport> {
   // tcpdump prints relative sequence numbers by default: do not insist on exact acknowledgments.
-  const analyzer = new CaptureAnalyzer({ verifySequence: capture.format !== 'tcpdump-text' });
+  // tcpdump text names only the destination an ICMPv6 error quotes: match such errors to the one pending SYN.
+  const text = capture.format === 'tcpdump-text';
+  const analyzer = new CaptureAnalyzer({ verifySequence: !text, partialQuotes: text });
   for await (const batch of capture.batches()) {
     const count = batch.count;
     for (let i = 0; i < count; i++) {
@@ -35,6 +37,7 @@ export async function analyzeCapture(capture: Capture): Promise<AnalyzeReport> {
     format: capture.format,
     packets: counts.packets,
     ipv4: counts.ipv4,
+    ipv6: counts.ipv6,
     notIPv4: counts.notIPv4,
     undecodable: counts.undecodable,
     linkTypes: counts.linkTypes,

@@ -4,7 +4,7 @@ import { dropPrivileges } from '../privileges.js';
 import { describeAllowList } from '../serve/allow.js';
 import { toServeOptions, type ListenAddress, type ServeOptions } from '../serve/options.js';
 import { createExporter, type Exporter, type ExporterConfig } from '../serve/server.js';
-import { openRawTransport } from '../transport/raw.js';
+import { openTransport } from '../transport/open.js';
 import { shareTransport } from '../transport/shared.js';
 import { VERSION } from '../version.js';
 import type { CommandIo } from './io.js';
@@ -37,7 +37,8 @@ export function runServeCommand(argv: Record<string, unknown>, io: ServeIo): Pro
  * (answered 503), and closes the sockets.
  */
 export async function runServe(options: ServeOptions, io: ServeIo): Promise<ExitCodeValue> {
-  const shared = shareTransport((io.openTransport ?? openRawTransport)());
+  // Both families; IPv6 is optional (no IPv6 or no addon: IPv4 targets still work, IPv6 ones fail with the reason).
+  const shared = shareTransport((io.openTransport ?? openBothFamilies)());
   let exporter: Exporter | undefined;
   const stopTerm = new AbortController();
   const onSigterm = (): void => stopTerm.abort();
@@ -99,4 +100,9 @@ function stopped(interrupt: AbortSignal | undefined, terminate: AbortSignal): Pr
     interrupt?.addEventListener('abort', () => resolve('interrupt'), { once: true });
     terminate.addEventListener('abort', () => resolve('terminate'), { once: true });
   });
+}
+
+/** The exporter's sockets: IPv4, and IPv6 when this machine can open it. */
+function openBothFamilies(): ReturnType<typeof openTransport>['transport'] {
+  return openTransport({ ipv4: true, ipv6: 'optional' }).transport;
 }

@@ -67,12 +67,14 @@ export interface CaptureSummary {
   packets: number;
   /** IPv4 packets decoded. */
   ipv4: number;
-  /** Packets of other protocols (IPv6, ARP, ...), not analysed. */
+  /** Packets of neither IP family (ARP, ...), not analysed. Named before IPv6 was read; kept for compatibility. */
   notIPv4: number;
   /** Packets that could not be decoded and were ignored. */
   undecodable: number;
   /** pcap/pcapng link types seen (LINKTYPE_* numbers). */
   linkTypes: number[];
+  /** IPv6 packets decoded (packets = ipv4 + ipv6 + notIPv4 + undecodable). */
+  ipv6: number;
   /** Addresses that sent the SYNs (the capture's point of view): the first 100. */
   clients: string[];
   /** How many addresses sent SYNs (at least this many when more than 65536 did). */

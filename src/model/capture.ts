@@ -5,7 +5,7 @@ export const CAPTURE_FORMATS = ['pcap', 'pcap-ns', 'pcapng', 'tcpdump-text'] as 
 export type CaptureFormat = (typeof CAPTURE_FORMATS)[number];
 
 /**
- * Link layers: where the IPv4 packet starts inside a captured frame.
+ * Link layers: where the IP packet starts inside a captured frame.
  * Numbers are LINKTYPE_* values as written in pcap and pcapng files
  * (https://www.tcpdump.org/linktypes.html).
  */
@@ -24,6 +24,8 @@ export const LinkType = {
   LINUX_SLL: 113,
   /** Raw IPv4 only. */
   IPV4: 228,
+  /** Raw IPv6 only. */
+  IPV6: 229,
   /** Linux cooked capture v2 (tcpdump -i any with libpcap 1.10+). */
   LINUX_SLL2: 276,
 } as const;
@@ -38,5 +40,6 @@ export const LINK_TYPE_NAMES: ReadonlyMap<number, string> = new Map([
   [LinkType.LOOP, 'OpenBSD loopback'],
   [LinkType.LINUX_SLL, 'Linux cooked v1'],
   [LinkType.IPV4, 'raw IPv4'],
+  [LinkType.IPV6, 'raw IPv6'],
   [LinkType.LINUX_SLL2, 'Linux cooked v2'],
 ]);

@@ -73,6 +73,7 @@ export function formatCaptureSummary(capture: CaptureSummary, firstProblem: stri
   const links = capture.linkTypes.map((type) => LINK_TYPE_NAMES.get(type) ?? `link type ${type} (not supported)`);
   const kind = [FORMAT_NAMES[capture.format], ...new Set(links)].join(', ');
   const parts = [`${capture.packets} packets`, `${capture.ipv4} IPv4`];
+  if (capture.ipv6 > 0) parts.push(`${capture.ipv6} IPv6`);
   if (capture.notIPv4 > 0) parts.push(`${capture.notIPv4} other protocols`);
   parts.push(`${capture.undecodable} undecodable${capture.undecodable > 0 && firstProblem ? ` (${firstProblem})` : ''}`);
   if (capture.untracked > 0) parts.push(`${capture.untracked} SYNs/echo requests beyond the analysis limits`);

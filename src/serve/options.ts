@@ -62,7 +62,7 @@ export const SERVE_FLAGS = {
     repeatable: true,
     describe: 'a CIDR (198.18.0.0/15), address or host name the exporter may probe; repeatable or comma-joined, at least one required',
     details:
-      'what may be probed: an IPv4 network (`198.18.0.0/15`), an address, or a host name. Repeatable or comma-joined. Without one, serve refuses to start (exit 2).',
+      'what may be probed: an IPv4 or IPv6 network (`198.18.0.0/15`, `2001:2::/48`), an address, or a host name. Repeatable or comma-joined. Without one, serve refuses to start (exit 2).',
     read: (values) => parseAllowList(allowEntries(values)),
   }),
   maxConcurrent: numberFlag({

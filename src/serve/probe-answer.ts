@@ -2,7 +2,7 @@ import { TtlProbeError } from '../errors.js';
 import { monotonicMs } from '../clock.js';
 import { formatPrometheus } from '../report/prometheus.js';
 import type { ProbeOutcome, ProbeRequest } from '../run/probe.js';
-import { resolveTarget, type ResolvedTarget, type Resolver } from '../target/resolve.js';
+import { resolveTargetAddresses, type ResolvedTarget, type Resolver } from '../target/resolve.js';
 import type { SharedTransport } from '../transport/shared.js';
 import type { Transport } from '../transport/transport.js';
 import { refusalReason, type AllowList } from './allow.js';
@@ -63,7 +63,8 @@ export function probeResultOf(signal: AbortSignal): ProbeResult {
 export async function answerProbe(context: ProbeAnswerContext, query: ProbeQuery, signal: AbortSignal): Promise<Answer> {
   let resolved: ResolvedTarget;
   try {
-    resolved = await resolveTarget(query.target, { resolver: context.resolver, timeoutMs: context.resolveTimeoutMs });
+    // A name gives the first address the system resolver returns, as `ttl-probe NAME` and ssh do (either family).
+    resolved = (await resolveTargetAddresses(query.target, { family: null, all: false }, { resolver: context.resolver, timeoutMs: context.resolveTimeoutMs }))[0]!;
   } catch (error) {
     if (!(error instanceof TtlProbeError)) throw error;
     return unresolvedAnswer(error.message);

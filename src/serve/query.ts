@@ -1,7 +1,7 @@
 import { isIPv6Literal } from '../packet/address.js';
 import { TtlProbeError } from '../errors.js';
 import { parsePortList } from '../target/ports.js';
-import { unprobeableReason } from '../target/resolve.js';
+import { unprobeableIPv6Reason, unprobeableReason } from '../target/resolve.js';
 
 /**
  * The query of `GET /probe?target=HOST&ports=22,443[&trace=1]`, checked before
@@ -117,10 +117,10 @@ export function countPorts(text: string): number {
  */
 export function targetSyntaxReason(target: string): string | null {
   const bare = target.startsWith('[') && target.endsWith(']') ? target.slice(1, -1) : target;
-  if (bare.includes(':') && isIPv6Literal(bare)) return `IPv6 target ${target}: IPv6 is not supported yet`;
+  if (bare.includes(':') && isIPv6Literal(bare)) return unprobeableIPv6Reason(bare);
   if (/^[\d.]+$/.test(target)) return unprobeableReason(target);
   if (!/^[A-Za-z0-9._-]+$/.test(target) || target.length > 253) {
-    return `invalid target "${printable(target)}": expected an IPv4 address or a host name`;
+    return `invalid target "${printable(target)}": expected an IPv4 or IPv6 address or a host name`;
   }
   return null;
 }

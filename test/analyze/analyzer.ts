@@ -4,7 +4,7 @@ import type { AnalysisResult } from '../../src/analyze/result.js';
 import { buildAnalyzeReport } from '../../src/analyze/report.js';
 import type { AnalyzeReport } from '../../src/model/analysis.js';
 import type { DecodedPacket } from '../../src/capture/decoded.js';
-import { parseIPv4 } from '../../src/packet/address.js';
+import { addressing } from '../helpers/decoded-addresses.js';
 
 const C = '198.18.1.1';
 const S = '198.18.4.2';
@@ -16,16 +16,12 @@ const FIN = 0x01;
 const PSH = 0x08;
 
 let clock = 1_000;
-const value = (address: string): number => parseIPv4(address)!;
 
 function tcp(source: string, sourcePort: number, destination: string, destinationPort: number, ttl: number, flags: number, sequence = 0, acknowledgment = 0): DecodedPacket {
   clock += 1;
   return {
     timestampMs: clock,
-    source,
-    destination,
-    sourceValue: value(source),
-    destinationValue: value(destination),
+    ...addressing(source, destination),
     ttl,
     protocol: 6,
     laterFragment: false,
@@ -38,15 +34,12 @@ function echo(source: string, destination: string, ttl: number, kind: 'request' 
   clock += 1;
   return {
     timestampMs: clock,
-    source,
-    destination,
-    sourceValue: value(source),
-    destinationValue: value(destination),
+    ...addressing(source, destination),
     ttl,
     protocol: 1,
     laterFragment: false,
     tcp: null,
-    icmp: { type: kind === 'request' ? 8 : 0, code: 0, identifier, sequence, quote: null },
+    icmp: { type: addressing(source, destination).family === 4 ? (kind === 'request' ? 8 : 0) : kind === 'request' ? 128 : 129, code: 0, identifier, sequence, quote: null },
   };
 }
 
@@ -54,15 +47,12 @@ function unreachable(from: string, to: string, ttl: number, code: number, quote:
   clock += 1;
   return {
     timestampMs: clock,
-    source: from,
-    destination: to,
-    sourceValue: value(from),
-    destinationValue: value(to),
+    ...addressing(from, to),
     ttl,
     protocol: 1,
     laterFragment: false,
     tcp: null,
-    icmp: { type: 3, code, identifier: null, sequence: null, quote: { ...quote, sourceValue: value(quote.source), destinationValue: value(quote.destination), protocol: 6 } },
+    icmp: { type: addressing(from, to).family === 4 ? 3 : 1, code, identifier: null, sequence: null, quote: { ...quote, ...addressing(quote.source, quote.destination), partial: false, protocol: 6 } },
   };
 }
 
@@ -70,7 +60,7 @@ function analyze(packets: DecodedPacket[], options?: ConstructorParameters<typeo
   const analyzer = new CaptureAnalyzer(options);
   for (const packet of packets) analyzer.add(packet);
   const result = analyzer.result();
-  const report = buildAnalyzeReport(result, { file: 'x', format: 'pcap', packets: packets.length, ipv4: packets.length, notIPv4: 0, undecodable: 0, linkTypes: [1] });
+  const report = buildAnalyzeReport(result, { file: 'x', format: 'pcap', packets: packets.length, ipv4: packets.length, ipv6: 0, notIPv4: 0, undecodable: 0, linkTypes: [1] });
   return { result, report };
 }
 
@@ -297,7 +287,7 @@ t.test('bounded state: many echoes, many connections', async (t) => {
 });
 
 t.test('fragments and packets without transport information are skipped', async (t) => {
-  const addresses = { source: C, destination: S, sourceValue: value(C), destinationValue: value(S) };
+  const addresses = addressing(C, S);
   const fragment: DecodedPacket = { timestampMs: 1, ...addresses, ttl: 64, protocol: 6, laterFragment: true, tcp: null, icmp: null };
   const udp: DecodedPacket = { timestampMs: 2, ...addresses, ttl: 64, protocol: 17, laterFragment: false, tcp: null, icmp: null };
   t.same(analyze([fragment, udp]).report.targets, []);
@@ -323,6 +313,101 @@ t.test("a connection's distance is its most common one: a route change moves it"
   // Enough packets to trigger a sweep of the connection table.
   for (let i = 0; i < 70_000; i++) analyzer.add(echo(C, '198.18.7.7', 64, 'request', 3, i & 0xffff));
   analyzer.add(tcp(S, 443, C, 40002, 61, RST, 9001));
-  const report = buildAnalyzeReport(analyzer.result(), { file: 'x', format: 'pcap', packets: 0, ipv4: 0, notIPv4: 0, undecodable: 0, linkTypes: [] });
+  const report = buildAnalyzeReport(analyzer.result(), { file: 'x', format: 'pcap', packets: 0, ipv4: 0, ipv6: 0, notIPv4: 0, undecodable: 0, linkTypes: [] });
   t.same(report.targets[0]!.ports[0]!.midflowResets, []);
+});
+
+// IPv6: the same packets with 128-bit addresses and ICMPv6 types.
+const C6 = '2001:2:0:1::1';
+const S6 = '2001:2:0:4::2';
+const FW6 = '2001:2:0:2::2';
+const SIX: ReadonlyMap<string, string> = new Map([
+  [C, C6],
+  [S, S6],
+  [FW, FW6],
+]);
+const ICMPV6_TYPES: ReadonlyMap<number, number> = new Map([
+  [8, 128],
+  [0, 129],
+  [3, 1],
+]);
+
+/** A packet of the IPv4 helpers above, over IPv6 (C, S, FW mapped to C6, S6, FW6; ICMP types to ICMPv6's). */
+function to6(packet: DecodedPacket): DecodedPacket {
+  const six = { ...packet, ...addressing(SIX.get(packet.source)!, SIX.get(packet.destination)!) };
+  if (packet.icmp) {
+    const quote = packet.icmp.quote;
+    six.protocol = 58;
+    six.icmp = {
+      ...packet.icmp,
+      type: ICMPV6_TYPES.get(packet.icmp.type) ?? packet.icmp.type,
+      quote: quote && { ...quote, ...addressing(SIX.get(quote.source)!, SIX.get(quote.destination)!) },
+    };
+  }
+  return six;
+}
+
+const verdicts = (report: AnalyzeReport): unknown[][] =>
+  report.targets.map((target) => [target.address, target.family, ...target.ports.map((p) => [p.port, p.state, p.answeredBy, p.hop, p.reply?.kind])]);
+
+t.test('IPv6: the article gives the same verdicts, the family says 6', async (t) => {
+  const four = analyze(article()).report;
+  const six = analyze(article().map(to6)).report;
+  t.equal(six.targets[0]?.family, 6);
+  t.same(six.capture.clients, [C6]);
+  t.same(verdicts(six), verdicts(four).map(([, , ...ports]) => [S6, 6, ...ports]));
+  t.same(six.targets[0]?.reference, four.targets[0]?.reference, 'the reference from the ICMPv6 echo replies');
+});
+
+t.test('IPv6: a RST forged mid-connection, an ICMPv6 unreachable quoting the SYN', async (t) => {
+  const packets = [
+    ...article(),
+    tcp(C, 40002, S, 443, 64, PSH | ACK, 301, 9001),
+    tcp(S, 443, C, 40002, 61, ACK, 9001, 311),
+    tcp(S, 443, C, 40002, 63, RST, 311),
+    tcp(C, 40003, S, 8080, 64, SYN, 500),
+    unreachable(FW, C, 63, 1, { source: C, sourcePort: 40003, destination: S, destinationPort: 8080, ttl: 62, sequence: 500 }),
+  ].map(to6);
+  const target = analyze(packets).report.targets[0]!;
+  t.match(target.ports.find((p) => p.port === 443)?.midflowResets, [{ from: S6, side: 'server', ttl: 63, hop: 2, flowHop: 4, answeredBy: 'middlebox' }]);
+  t.match(target.ports.find((p) => p.port === 8080), {
+    state: 'unreachable',
+    answeredBy: 'middlebox',
+    hop: 2,
+    reply: { kind: 'icmp-unreachable', from: FW6, icmpType: 1, icmpCode: 1 },
+  });
+});
+
+t.test('both families in one capture: two targets, connections never mixed', async (t) => {
+  // The same ports and sequence numbers in both families, interleaved.
+  const four = article();
+  const six = article().map(to6);
+  const mixed = four.flatMap((packet, i) => [packet, six[i]!]);
+  const report = analyze(mixed).report;
+  t.same(
+    verdicts(report),
+    [verdicts(analyze(article()).report)[0], verdicts(analyze(article().map(to6)).report)[0]],
+    'each family as on its own',
+  );
+  t.same(report.capture.clients, [C, C6]);
+  t.equal(report.targets.reduce((sum, target) => sum + target.ignored, 0), 0, 'no answer crossed over');
+});
+
+t.test('IPv6 from tcpdump text: an unreachable with only its destination answers the one pending SYN, never one of several', async (t) => {
+  const partial = (packet: DecodedPacket, destinationPort: number | null): DecodedPacket => {
+    const quote = packet.icmp!.quote!;
+    return { ...packet, icmp: { ...packet.icmp!, quote: { ...quote, partial: true, ttl: -1, protocol: destinationPort === null ? -1 : 6, sourcePort: null, destinationPort, sequence: null } } };
+  };
+  const error = (port: number): DecodedPacket =>
+    to6(unreachable(FW, C, 63, 1, { source: C, sourcePort: 40003, destination: S, destinationPort: port, ttl: 62, sequence: null }));
+  const one = [to6(tcp(C, 40003, S, 8080, 64, SYN, 500)), partial(error(8080), null)];
+  const options = { verifySequence: false, partialQuotes: true };
+  t.match(analyze(one, options).report.targets[0]?.ports, [{ port: 8080, state: 'unreachable', hop: 2, reply: { from: FW6, icmpType: 1, icmpCode: 1 } }], 'one pending SYN');
+  t.match(analyze(one).report.targets[0]?.ports, [{ port: 8080, state: 'filtered', reply: null }], 'without partialQuotes: not attributed');
+  const two = [to6(tcp(C, 40003, S, 8080, 64, SYN, 500)), to6(tcp(C, 40003, S, 8081, 64, SYN, 501)), partial(error(8080), null)];
+  const ambiguous = analyze(two, options).report.targets[0]!;
+  t.same(ambiguous.ports.map((p) => p.state), ['filtered', 'filtered'], 'two pending SYNs: no verdict from it');
+  t.equal(ambiguous.ignored, 1, 'counted as ignored');
+  const named = [...two.slice(0, 2), partial(error(8081), 8081)];
+  t.same(analyze(named, options).report.targets[0]!.ports.map((p) => p.state), ['filtered', 'unreachable'], 'a port unreachable names its port');
 });

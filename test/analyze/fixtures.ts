@@ -83,5 +83,5 @@ t.test('the table', async (t) => {
   t.match(out, /\n {2}443 +open +syn-ack +198\.18\.4\.2 +61 +64 +3 +4 +host\n/);
   t.match(out, /mid-flow resets \(established connections cut by a RST whose distance differs from the rest of the connection\):\n +PORT +TIME +FROM +TO +TTL +DIST +HOP +FLOW HOP +ANSWERED BY\n +443 +\S+ +198\.18\.4\.2:443 +198\.18\.1\.1:\d+ +63 +1 +2 +4 +middlebox\n/);
   t.match(out, /443: RST in the name of 198\.18\.4\.2 came from hop 2, 2 hops before hop 4 where the connection's other packets from it come from: a device on the path cut the connection, not 198\.18\.4\.2\n/);
-  t.match(out, /\ncapture .*article-eth\.pcap \(pcap, Ethernet\): 51 packets, 42 IPv4, 9 other protocols, 0 undecodable; seen from 198\.18\.1\.1\n$/);
+  t.match(out, /\ncapture .*article-eth\.pcap \(pcap, Ethernet\): 51 packets, 42 IPv4, 9 IPv6, 0 undecodable; seen from 198\.18\.1\.1\n$/);
 });

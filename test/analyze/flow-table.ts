@@ -61,3 +61,27 @@ t.test('random inserts and removals agree with a Map', async (t) => {
   }
   t.equal(mismatches, 0, 'every remaining connection is found');
 });
+
+t.test('IPv6: the words decide where the 32-bit values are equal; never an IPv4 entry', async (t) => {
+  const table = new FlowTable(16);
+  // Two IPv6 connections whose addresses have the same 32-bit values (a digest collision) but other words.
+  const a = Uint32Array.of(0x20010002, 1, 0, 1, 0x20010002, 4, 0, 2);
+  const b = Uint32Array.of(0x20010002, 1, 0, 9, 0x20010002, 4, 0, 2);
+  const first = table.insert(7, 50000, 8, 443, a);
+  const second = table.insert(7, 50000, 8, 443, b);
+  t.not(first, second);
+  t.equal(table.find(7, 50000, 8, 443, a), first);
+  t.equal(table.find(7, 50000, 8, 443, b), second);
+  t.equal(table.find(8, 443, 7, 50000, a, 4), first, 'the reply direction: the source words at 4');
+  t.equal(table.find(7, 50000, 8, 443), -1, 'an IPv4 lookup with the same values finds no IPv6 entry');
+  const v4 = table.insert(7, 50000, 8, 443);
+  t.equal(table.find(7, 50000, 8, 443), v4);
+  t.equal(table.find(7, 50000, 8, 443, a), first, 'and the IPv4 entry does not shadow the IPv6 one');
+  // Equal ports and equal values: the words order the endpoints, both directions agree.
+  const c = Uint32Array.of(0x20010002, 0, 0, 5, 0x20010002, 0, 0, 3);
+  const same = table.insert(9, 5000, 9, 5000, c);
+  t.equal(table.find(9, 5000, 9, 5000, c, 4), same);
+  table.remove(first);
+  t.equal(table.find(7, 50000, 8, 443, a), -1);
+  t.equal(table.find(7, 50000, 8, 443, b), second);
+});

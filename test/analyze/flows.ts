@@ -107,3 +107,14 @@ t.test('connections: both directions, sides, pending SYNs, eviction', async (t) 
   t.equal([flows.find(3, 1, 4, 2), flows.find(5, 1, 6, 2)].filter((index) => index >= 0).length, 1, 'one connection gave way');
   t.equal(flows.tag[d], null, 'a new connection starts without the old tag');
 });
+
+t.test('IPv6: the client is told apart by its words', async (t) => {
+  const flows = new Flows<null>(4);
+  const words = Uint32Array.of(0x20010002, 1, 0, 1, 0x20010002, 4, 0, 2);
+  // The same 32-bit value for both endpoints and the same port: only the words tell the sides apart.
+  const index = flows.open(5, 7000, 5, 7000, words, 0);
+  t.equal(flows.find(5, 7000, 5, 7000, words, 4), index);
+  t.equal(flows.sideOf(index, 5, 7000, words, 0), CLIENT);
+  t.equal(flows.sideOf(index, 5, 7000, words, 4), SERVER);
+  t.ok(flows.isClient(index, 5, 7000, words, 0));
+});

@@ -63,7 +63,7 @@ t.test('both byte orders, micro- and nanosecond, modified records', async (t) =>
       const read = await readAll(pcapFile(options, frames(LinkType.ETHERNET)));
       const name = `${littleEndian ? 'little' : 'big'}-endian, ${variant}`;
       t.equal(read.format, variant === 'nano' ? 'pcap-ns' : 'pcap', `${name}: format`);
-      t.same(read.counts, { packets: 3, ipv4: 3, notIPv4: 0, undecodable: 0, linkTypes: [1] }, `${name}: counts`);
+      t.same(read.counts, { packets: 3, ipv4: 3, ipv6: 0, notIPv4: 0, undecodable: 0, linkTypes: [1] }, `${name}: counts`);
       t.same(read.packets.map((p) => [p.source, p.ttl, p.tcp?.flags ?? null, p.icmp?.type ?? null]), [
         ['198.18.1.1', 64, 0x02, null],
         ['198.18.4.2', 63, 0x14, null],
@@ -99,16 +99,21 @@ t.test('every link type', async (t) => {
     { name: 'null, big-endian family', linkType: LinkType.NULL, frame: nullFrame(syn, 2, false), ipv4: true },
     { name: 'null IPv6', linkType: LinkType.NULL, frame: nullFrame(ipv6, 30, true), ipv4: false },
     { name: 'loop', linkType: LinkType.LOOP, frame: loopFrame(syn), ipv4: true },
+    { name: 'cooked v1 IPv6', linkType: LinkType.LINUX_SLL, frame: cookedV1Frame(ipv6, 0x86dd), ipv4: false },
+    { name: 'cooked v2 IPv6', linkType: LinkType.LINUX_SLL2, frame: cookedV2Frame(ipv6, 0x86dd), ipv4: false },
+    { name: 'LINKTYPE_IPV6', linkType: LinkType.IPV6, frame: ipv6, ipv4: false },
+    { name: 'loop IPv6', linkType: LinkType.LOOP, frame: loopFrame(ipv6, 24), ipv4: false },
   ];
   for (const variant of variants) {
     for (const littleEndian of [true, false]) {
       const read = await readAll(pcapFile({ littleEndian, linkType: variant.linkType }, [{ data: variant.frame, timestampMs: 5 }]));
       t.same(
         read.counts,
-        { packets: 1, ipv4: variant.ipv4 ? 1 : 0, notIPv4: variant.ipv4 ? 0 : 1, undecodable: 0, linkTypes: [variant.linkType] },
+        { packets: 1, ipv4: variant.ipv4 ? 1 : 0, ipv6: variant.ipv4 ? 0 : 1, notIPv4: 0, undecodable: 0, linkTypes: [variant.linkType] },
         `${variant.name} (${littleEndian ? 'LE' : 'BE'} file)`,
       );
       if (variant.ipv4) t.match(read.packets[0], { source: '198.18.1.1', destination: '198.18.4.2', ttl: 64, tcp: { destinationPort: 22, sequence: 1000 } });
+      else t.match(read.packets[0], { family: 6, source: '::1', destination: '::2', ttl: 64, protocol: 59, tcp: null });
     }
   }
 });
@@ -124,9 +129,9 @@ t.test('undecodable frames are counted, not fatal', async (t) => {
       { data: ethernetFrame(syn), timestampMs: 4 },
     ]),
   );
-  t.same(read.counts, { packets: 4, ipv4: 1, notIPv4: 0, undecodable: 3, linkTypes: [1] });
+  t.same(read.counts, { packets: 4, ipv4: 1, ipv6: 0, notIPv4: 0, undecodable: 3, linkTypes: [1] });
   const unsupported = await readAll(pcapFile({ linkType: 127 }, [{ data: syn, timestampMs: 1 }]));
-  t.same(unsupported.counts, { packets: 1, ipv4: 0, notIPv4: 0, undecodable: 1, linkTypes: [127] });
+  t.same(unsupported.counts, { packets: 1, ipv4: 0, ipv6: 0, notIPv4: 0, undecodable: 1, linkTypes: [127] });
 });
 
 t.test('a frame cut by the snapshot length still gives its IPv4 and TCP headers', async (t) => {
@@ -169,7 +174,7 @@ t.test('lab captures: Ethernet, cooked v1 and v2', async (t) => {
     t.same(whole.counts.linkTypes, [linkType], `${name}: link type`);
     t.equal(whole.counts.undecodable, 0, `${name}: everything decodes`);
     t.ok(whole.counts.ipv4 >= 30, `${name}: ${whole.counts.ipv4} IPv4 packets`);
-    t.equal(whole.counts.packets, whole.counts.ipv4 + whole.counts.notIPv4, `${name}: IPv4 + other = all`);
+    t.equal(whole.counts.packets, whole.counts.ipv4 + whole.counts.ipv6 + whole.counts.notIPv4, `${name}: IPv4 + IPv6 + other = all`);
     t.ok(whole.packets.some((p) => p.source === '198.18.4.2' && p.ttl === 63 && p.tcp?.flags === 0x04), `${name}: has the forged mid-flow RST`);
     // Read in odd-sized chunks through a tiny window that must grow: the same packets.
     for (const chunk of [1, 7, 61]) {

@@ -81,7 +81,7 @@ t.test('interfaces with their own link type, resolution and offset; both byte or
     const read = await readAll(file);
     const label = little ? 'little-endian' : 'big-endian';
     t.equal(read.format, 'pcapng');
-    t.same(read.counts, { packets: 4, ipv4: 4, notIPv4: 0, undecodable: 0, linkTypes: [1, 276, 101] }, `${label}: counts`);
+    t.same(read.counts, { packets: 4, ipv4: 4, ipv6: 0, notIPv4: 0, undecodable: 0, linkTypes: [1, 276, 101] }, `${label}: counts`);
     t.same(read.packets.map((p) => [p.source, p.ttl]), [
       ['198.18.1.1', 64],
       ['198.18.4.2', 61],
@@ -107,7 +107,7 @@ t.test('several sections, each with its byte order and interfaces; simple packet
     pcapngEnhancedPacket(0, 3_000_000n, nullFrame(packetA), undefined, false),
   ]);
   const read = await readAll(file);
-  t.same(read.counts, { packets: 3, ipv4: 3, notIPv4: 0, undecodable: 0, linkTypes: [1, 0] });
+  t.same(read.counts, { packets: 3, ipv4: 3, ipv6: 0, notIPv4: 0, undecodable: 0, linkTypes: [1, 0] });
   t.same(read.packets.map((p) => [p.ttl, p.timestampMs]), [
     [64, 1],
     [61, 1], // a simple packet block has no timestamp: the last one seen
@@ -124,7 +124,7 @@ t.test('a skipped block larger than the window is not buffered', async (t) => {
   ]);
   // A 64 KiB window cannot hold the 100 KB custom block, and the limit is the window's maximum.
   const read = await readAll(file, { chunk: 4096, windowBytes: 1024 });
-  t.same(read.counts, { packets: 1, ipv4: 1, notIPv4: 0, undecodable: 0, linkTypes: [1] });
+  t.same(read.counts, { packets: 1, ipv4: 1, ipv6: 0, notIPv4: 0, undecodable: 0, linkTypes: [1] });
 });
 
 t.test('lab captures: editcap pcapng and a two-interface mergecap pcapng', async (t) => {

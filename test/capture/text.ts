@@ -19,10 +19,12 @@ t.test("today's two-line form", async (t) => {
     ),
     {
       timestampMs: ((3 * 60 + 1) * 60 + 36) * 1000 + 721.177,
+      family: 4,
       source: '198.18.4.2',
       destination: '198.18.1.1',
       sourceValue: 0xc6120402,
       destinationValue: 0xc6120101,
+      addressWords: null,
       ttl: 63,
       protocol: 6,
       laterFragment: false,
@@ -77,7 +79,7 @@ t.test('ICMP unreachable with the quoted datagram', async (t) => {
     code: 13,
     identifier: null,
     sequence: null,
-    quote: { source: '198.18.1.1', destination: '198.18.4.2', sourceValue: 0xc6120101, destinationValue: 0xc6120402, ttl: 62, protocol: 6, sourcePort: 58361, destinationPort: 22, sequence: 37316538 },
+    quote: { source: '198.18.1.1', destination: '198.18.4.2', sourceValue: 0xc6120101, destinationValue: 0xc6120402, addressWords: null, partial: false, ttl: 62, protocol: 6, sourcePort: 58361, destinationPort: 22, sequence: 37316538 },
   });
   const wordings: [string, number][] = [
     ['net 10.0.0.1 unreachable', 0],
@@ -115,10 +117,12 @@ t.test('the old one-line form', async (t) => {
     packetOf('IP (tos 0x0, ttl 63, id 0, offset 0, flags [DF], proto: TCP (6), length: 40) 10.1.2.3.22 > 10.9.8.7.50000: R, cksum 0x1234 (correct), 0:0(0) ack 1 win 0'),
     {
       timestampMs: 0,
+      family: 4,
       source: '10.1.2.3',
       destination: '10.9.8.7',
       sourceValue: 0x0a010203,
       destinationValue: 0x0a090807,
+      addressWords: null,
       ttl: 63,
       protocol: 6,
       laterFragment: false,
@@ -195,9 +199,16 @@ t.test('timestamps and prefixes', async (t) => {
 });
 
 t.test('what is not an IPv4 packet', async (t) => {
-  t.same(parse('03:01:36.762150 IP6 (hlim 1, next-header Options (0) payload length: 36) :: > ff02::16: HBH ICMP6, multicast listener report v2'), { kind: 'other' });
+  t.match(parse('03:01:36.762150 IP6 (hlim 1, next-header Options (0) payload length: 36) :: > ff02::16: HBH ICMP6, multicast listener report v2'), {
+    kind: 'ipv6',
+    packet: { family: 6, protocol: 58, tcp: null, icmp: { type: 143 } },
+  });
   t.same(parse('03:01:36.762150 ARP, Request who-has 198.18.1.2 tell 198.18.1.1, length 28'), { kind: 'other' });
-  t.same(parse('03:01:36.7 eth1  Out IP6 fe80::1 > ff02::2: ICMP6, router solicitation, length 16'), { kind: 'other' });
+  t.match(parse('03:01:36.7 eth1  Out IP6 fe80::1 > ff02::2: ICMP6, router solicitation, length 16'), { kind: 'undecodable', reason: /without -v/ });
+  t.match(parse('03:01:36.7 eth1  Out IP6 (hlim 64, next-header TCP (6) payload length: 20) 2001:2::1.5 > 2001:2::2.22: Flags [S], seq 1, win 0, length 0'), {
+    kind: 'ipv6',
+    packet: { tcp: { destinationPort: 22 } },
+  });
   t.same(parse('03:01:36.7 02:00:00:00:00:0b > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Request who-has 198.18.1.2'), { kind: 'other' });
   t.match(parse('03:01:36.721177 IP 198.18.4.2.22 > 198.18.1.1.44700: Flags [R.], seq 0, ack 583831438, win 0, length 0'), {
     kind: 'undecodable',
@@ -238,7 +249,7 @@ t.test('the lab text capture, streamed in small pieces', async (t) => {
   const text = readFileSync(new URL('../fixtures/article-v.txt', import.meta.url), 'latin1');
   const whole = await readText(text);
   t.equal(whole.format, 'tcpdump-text');
-  t.match(whole.counts, { packets: 51, ipv4: 42, notIPv4: 9, undecodable: 0, linkTypes: [] });
+  t.match(whole.counts, { packets: 51, ipv4: 42, ipv6: 9, notIPv4: 0, undecodable: 0, linkTypes: [] });
   for (const chunk of [1, 5, 77]) t.same((await readText(text, chunk)).packets, whole.packets, `${chunk}-byte chunks`);
   const crlf = await readText(text.replace(/\n/g, '\r\n'));
   t.same(crlf.packets, whole.packets, 'CRLF line ends');
@@ -273,4 +284,59 @@ t.test('numbers out of their fields\' range make a packet undecodable, never a d
       '\tIP (tos 0x0, ttl 999, id 7, offset 0, flags [DF], proto TCP (6), length 40)\n    10.0.0.1.5 > 10.0.0.2.22: Flags [S], seq 1, win 0, length 0',
   );
   t.match(quoted?.icmp, { type: 3, code: 1, quote: null });
+});
+
+// tcpdump -n -v lines recorded in the dual-stack lab (article6).
+const LAB6_TEXT = [
+  '16:47:59.720921 IP6 (flowlabel 0x51580, hlim 64, next-header TCP (6) payload length: 24) 2001:2:0:1::1.58279 > 2001:2:0:4::2.22: Flags [S], cksum 0xee69 (correct), seq 1563962824, win 64240, options [mss 1460], length 0',
+  '16:47:59.720934 IP6 (hlim 63, next-header TCP (6) payload length: 20) 2001:2:0:4::2.22 > 2001:2:0:1::1.58279: Flags [R.], cksum 0x0104 (correct), seq 0, ack 1563962825, win 0, length 0',
+  '16:47:59.720783 IP6 (flowlabel 0x33281, hlim 61, next-header ICMPv6 (58) payload length: 24) 2001:2:0:4::2 > 2001:2:0:1::1: [icmp6 sum ok] ICMP6, echo reply, id 58279, seq 1',
+  '16:47:58.573503 IP6 (flowlabel 0xc443e, hlim 63, next-header ICMPv6 (58) payload length: 88) 2001:2:0:2::2 > 2001:2:0:1::1: [icmp6 sum ok] ICMP6, destination unreachable,  unreachable prohibited 2001:2:0:4::2',
+] as const;
+
+const parsed6 = (text: string): DecodedPacket | null => {
+  const parsed = parse(text, new TextClock());
+  return parsed.kind === 'ipv6' ? parsed.packet : null;
+};
+
+t.test('IPv6: TCP, echo and an unreachable from the lab, as the binary decoder reads them', async (t) => {
+  const [syn, rst, echo, prohibited] = LAB6_TEXT.map(parsed6);
+  t.match(syn, { family: 6, source: '2001:2:0:1::1', destination: '2001:2:0:4::2', ttl: 64, protocol: 6, tcp: { sourcePort: 58279, destinationPort: 22, sequence: 1563962824, flags: 0x02 } });
+  t.match(rst, { family: 6, ttl: 63, tcp: { sourcePort: 22, destinationPort: 58279, acknowledgment: 1563962825, flags: 0x14 } });
+  t.same([...rst!.addressWords!], [0x20010002, 4, 0, 2, 0x20010002, 1, 0, 1]);
+  t.equal(rst!.sourceValue, syn!.destinationValue, 'one digest per address');
+  t.match(echo, { family: 6, ttl: 61, protocol: 58, icmp: { type: 129, code: 0, identifier: 58279, sequence: 1 } });
+  t.match(prohibited, {
+    family: 6,
+    source: '2001:2:0:2::2',
+    ttl: 63,
+    icmp: { type: 1, code: 1, quote: { partial: true, source: '2001:2:0:1::1', destination: '2001:2:0:4::2', sourceValue: syn!.sourceValue, destinationValue: syn!.destinationValue, sourcePort: null, destinationPort: null, ttl: -1 } },
+  });
+});
+
+t.test('IPv6: every unreachable wording of print-icmp6.c, the old one-line header, and what is refused', async (t) => {
+  const head = '12:00:00.000000 IP6 (hlim 62, next-header ICMPv6 (58) payload length: 72) 2001:2:0:2::2 > 2001:2:0:1::1: [icmp6 sum ok] ICMP6, destination unreachable, ';
+  const cases: [string, number, Record<string, unknown> | null][] = [
+    ['unreachable route 2001:2:0:4::2', 0, { destination: '2001:2:0:4::2', source: '2001:2:0:1::1' }],
+    [' unreachable prohibited 2001:2:0:4::2', 1, { destination: '2001:2:0:4::2' }],
+    ['beyond scope 2001:2:0:4::2, source address 2001:2:0:9::9', 2, { destination: '2001:2:0:4::2', source: '2001:2:0:9::9' }],
+    ['unreachable address 2001:2:0:4::2', 3, { destination: '2001:2:0:4::2' }],
+    ['unreachable port, 2001:2:0:4::2 tcp port 8080', 4, { destination: '2001:2:0:4::2', destinationPort: 8080, protocol: 6 }],
+    ['unknown unreach code (6)', 6, null],
+  ];
+  for (const [text, code, quote] of cases) {
+    const packet = parsed6(head + text);
+    t.match(packet?.icmp, { type: 1, code }, text);
+    if (quote === null) t.equal(packet?.icmp?.quote, null, `${text}: no quote`);
+    else t.match(packet?.icmp?.quote, { partial: true, ...quote }, `${text}: the quote`);
+  }
+  t.match(
+    parsed6('IP6 (hlim 64, next-header: TCP (6), length: 40) 2001:2::1.50000 > 2001:2::2.22: S 1000:1000(0) win 5840'),
+    { family: 6, ttl: 64, tcp: { sourcePort: 50000, destinationPort: 22, sequence: 1000, flags: 0x02 } },
+    'the old one-line form',
+  );
+  t.match(parse('12:00:00.000000 IP6 2001:2::1.50000 > 2001:2::2.22: Flags [S], seq 1, win 5840, length 0', new TextClock()), { kind: 'undecodable', reason: /without -v/ });
+  t.match(parse('12:00:00.000000 IP6 (hlim 64, next-header TCP (6) payload length: 20) host-a.50000 > host-b.22: Flags [S], seq 1', new TextClock()), { kind: 'undecodable', reason: /without -n/ });
+  t.match(parse('12:00:00.000000 IP6 (hlim 300, next-header TCP (6) payload length: 20) 2001:2::1.1 > 2001:2::2.22: Flags [S], seq 1', new TextClock()), { kind: 'undecodable', reason: /out of range/ });
+  t.ok(looksLikeTcpdumpText(`${LAB6_TEXT[1]}\n`), 'an IPv6-only capture is tcpdump text');
 });

@@ -205,6 +205,46 @@ if (assertLabAvailable(t)) {
     });
   });
 
+  t.test('the exporter over IPv6: an IPv6 target, a dual-stack name, an IPv6 allow-list (403: no packet sent)', async (t) => {
+    await withLab(topologies.article6(), async (lab) => {
+      // Count what the client sends to the firewall's IPv6 address (an ip6tables rule without a target).
+      await lab.execInClient('ip6tables', ['-w', '-A', 'OUTPUT', '-d', '2001:2:0:2::2'], { timeoutMs: 10_000 });
+      const packetsTo6 = async (address: string): Promise<number> => {
+        const run = await lab.execInClient('ip6tables', ['-w', '-L', 'OUTPUT', '-v', '-n', '-x'], { timeoutMs: 10_000 });
+        const line = run.stdout.split('\n').find((l) => l.trim().split(/\s+/).some((field) => field === address || field === `${address}/128`));
+        if (!line) throw new Error(`no counting rule for ${address}: ${run.stdout}`);
+        return Number(line.trim().split(/\s+/)[0]);
+      };
+      const exporter = await startExporter(lab, 9799, ['--allow', '2001:2:0:4::/64', '--timeout', '2500']);
+      t.teardown(() => exporter.stop('SIGKILL', 2000));
+      const by = (target: string, port: number, who: string): string =>
+        `ttl_probe_port_answered_by{target="${target}",address="2001:2:0:4::2",port="${port}",answered_by="${who}"}`;
+      const ok = await fetchOne(lab, `${PROBE}?target=2001:2:0:4::2&ports=22,80,443,8080`);
+      t.equal(ok.status, 200, ok.status === 200 ? 'status 200' : ok.body);
+      t.equal(sample(ok.body, by('2001:2:0:4::2', 22, 'middlebox')), 1, '22: the firewall forged the RST (over IPv6)');
+      t.equal(sample(ok.body, by('2001:2:0:4::2', 80, 'host')), 1, '80: the host');
+      t.equal(sample(ok.body, by('2001:2:0:4::2', 443, 'host')), 1, '443: the host');
+      t.equal(sample(ok.body, by('2001:2:0:4::2', 8080, 'middlebox')), 1, '8080: ICMPv6 administratively prohibited from the firewall');
+      t.equal(sample(ok.body, 'ttl_probe_port_hop{target="2001:2:0:4::2",address="2001:2:0:4::2",port="22"}'), 2);
+      const bracketed = await fetchOne(lab, `${PROBE}?target=%5B2001:2:0:4::2%5D&ports=443`);
+      t.equal(bracketed.status, 200, bracketed.status === 200 ? 'a bracketed IPv6 target' : bracketed.body);
+      // server.lab resolves to both addresses, IPv6 first: the first address the resolver gives, as ssh does.
+      const named = await fetchOne(lab, `${PROBE}?target=server.lab&ports=22`);
+      t.equal(named.status, 200, named.status === 200 ? 'status 200' : named.body);
+      t.equal(sample(named.body, by('server.lab', 22, 'middlebox')), 1, 'a dual-stack name is probed at its IPv6 address');
+      const refused = await fetchOne(lab, `${PROBE}?target=2001:2:0:2::2&ports=22`);
+      t.equal(refused.status, 403);
+      t.equal(refused.body, 'target 2001:2:0:2::2 is not in the allow-list (2001:2:0:4::/64)\n');
+      const outside = await fetchOne(lab, `${PROBE}?target=198.18.4.2&ports=22`);
+      t.equal(outside.status, 403, 'an IPv6 allow-list allows no IPv4 address');
+      const multicast = await fetchOne(lab, `${PROBE}?target=ff02::1&ports=22`);
+      t.equal(multicast.status, 400);
+      t.equal(multicast.body, 'ff02::1 is a multicast address (ff00::/8) and cannot be probed\n');
+      t.equal(await packetsTo6('2001:2:0:2::2'), 0, 'not one packet to the refused IPv6 address');
+      t.equal(await exporter.stop('SIGTERM'), 0, exporter.output());
+    });
+  });
+
   t.test('Ctrl-C with a probe in flight: the probe is answered 503, exit 130', async (t) => {
     await withLab(topologies.article(), async (lab) => {
       const exporter = await startExporter(lab, 9799, ['--allow', '198.18.0.0/15', '--timeout', '5000', '--tries', '3']);

@@ -12,7 +12,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import t from 'tap';
 import fc from 'fast-check';
-import { ipv4Start, NOT_IPV4, UNDECODABLE } from '../../src/capture/link.js';
+import { ipStart, NOT_IP, UNDECODABLE } from '../../src/capture/link.js';
 import { LinkType } from '../../src/model/capture.js';
 import { parsePcapHeader } from '../../src/capture/pcap.js';
 import { timestampScale } from '../../src/capture/pcapng.js';
@@ -179,24 +179,24 @@ t.test('through a file and runAnalyze, as the command reads it', async (t) => {
   t.pass('success or CaptureFormatError');
 });
 
-t.test('link layers: ipv4Start reads only its frame and points inside it', async (t) => {
+t.test('link layers: ipStart reads only its frame and points inside it', async (t) => {
   fc.assert(
     fc.property(linkTypeArb, fc.uint8Array({ maxLength: 40 }), (linkType, frame) => {
       // The frame inside a larger buffer whose other bytes differ between the two runs.
       const results = [0x00, 0xff, 0x08].map((fill) => {
         const { input, backing, original } = guarded(frame, fill, 16);
         const start = input.byteOffset;
-        const result = ipv4Start(linkType, backing, start, start + frame.length);
-        if (!backing.equals(original)) throw new Error('ipv4Start wrote into the frame');
+        const result = ipStart(linkType, backing, start, start + frame.length);
+        if (!backing.equals(original)) throw new Error('ipStart wrote into the frame');
         return result < 0 ? result : result - start;
       });
       const [first] = results;
       if (results.some((r) => r !== first)) throw new Error(`result depends on bytes outside the frame: ${results.join(', ')}`);
-      return first === NOT_IPV4 || first === UNDECODABLE || (Number.isInteger(first) && first! >= 0 && first! <= frame.length);
+      return first === NOT_IP || first === UNDECODABLE || (Number.isInteger(first) && first! >= 0 && first! <= frame.length);
     }),
     fuzz(50, 5000),
   );
-  t.pass('NOT_IPV4, UNDECODABLE or an index inside the frame');
+  t.pass('NOT_IP, UNDECODABLE or an index inside the frame');
 });
 
 t.test('pcap file header and pcapng timestamp resolution', async (t) => {

@@ -112,9 +112,9 @@ t.test('parseTextPacket never throws and stays fast on any text', async (t) => {
       slowest = Math.max(slowest, ms);
       if (ms > SLOW_PARSE_MS) throw new Error(`parsing ${text.length} characters took ${Math.round(ms)} ms: ${JSON.stringify(text.slice(0, 200))}`);
       if (typeof sniffed !== 'boolean' || !Number.isFinite(clock.lastMs)) return false;
-      if (!['ipv4', 'other', 'undecodable', 'none'].includes(parsed.kind)) return false;
+      if (!['ipv4', 'ipv6', 'other', 'undecodable', 'none'].includes(parsed.kind)) return false;
       if (parsed.kind === 'undecodable') return parsed.reason.length > 0;
-      if (parsed.kind !== 'ipv4') return true;
+      if (parsed.kind !== 'ipv4' && parsed.kind !== 'ipv6') return true;
       const { packet } = parsed;
       const port = (p: number | null): boolean => p === null || (Number.isInteger(p) && p >= 0 && p <= 0xffff);
       const uint32 = (n: number | null): boolean => n === null || (Number.isInteger(n) && n >= 0 && n <= 0xffffffff);

@@ -14,7 +14,8 @@ import { isMainThread, parentPort } from 'node:worker_threads';
 import { analyzeCapture, runAnalyze } from '../../src/cli/analyze-command.js';
 import { formatAnalyzeJson, formatAnalyzeTable } from '../../src/report/analysis.js';
 import { chunkSource } from '../../src/capture/byte-window.js';
-import type { DecodedPacket } from '../../src/capture/decoded.js';
+import { ipv6AddressWords, ipv6Digest, type DecodedPacket } from '../../src/capture/decoded.js';
+import { parseAddress } from '../../src/packet/address.js';
 import { CaptureFormatError } from '../../src/capture/errors.js';
 import { openCaptureSource, type Capture, type CaptureCounts } from '../../src/capture/open.js';
 
@@ -41,9 +42,19 @@ function checkPacket(packet: DecodedPacket, problems: string[]): void {
     if (problems.length < MAX_PROBLEMS) problems.push(`${what} in ${JSON.stringify(packet)}`);
   };
   const int = (value: number | null, max: number): boolean => value === null || (Number.isInteger(value) && value >= 0 && value <= max);
-  const quad = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
   if (!Number.isFinite(packet.timestampMs)) bad('timestamp not finite');
-  if (!quad.test(packet.source) || !quad.test(packet.destination)) bad('address not a dotted quad');
+  // An address of the packet's family, in canonical text, with the 32-bit values (and IPv6 words) the flow table keys it by.
+  const addressOk = (family: 4 | 6, text: string, value: number, words: Uint32Array | null, at: number): boolean => {
+    const parsed = parseAddress(text);
+    if (parsed === null || parsed.family !== family || parsed.text !== text) return false;
+    if (parsed.family === 4) return words === null && value === parsed.value;
+    if (words === null) return false;
+    const own = ipv6AddressWords(parsed.bytes, parsed.bytes);
+    return [0, 1, 2, 3].every((i) => own[i] === words[at + i]) && value === ipv6Digest(words, at);
+  };
+  if (!addressOk(packet.family, packet.source, packet.sourceValue, packet.addressWords, 0) || !addressOk(packet.family, packet.destination, packet.destinationValue, packet.addressWords, 4)) {
+    bad(`address not an IPv${packet.family} address matching its key`);
+  }
   if (!int(packet.ttl, 255)) bad(`ttl ${packet.ttl} outside 0-255`);
   if (!int(packet.protocol, 255)) bad(`protocol ${packet.protocol} outside 0-255`);
   const tcp = packet.tcp;
@@ -58,8 +69,12 @@ function checkPacket(packet: DecodedPacket, problems: string[]): void {
     if (!int(icmp.identifier, 0xffff) || !int(icmp.sequence, 0xffff)) bad('ICMP echo identifier/sequence outside 0-65535');
     const quote = icmp.quote;
     if (quote) {
-      if (!quad.test(quote.source) || !quad.test(quote.destination)) bad('quoted address not a dotted quad');
-      if (!int(quote.ttl, 255) || !int(quote.protocol, 255)) bad('quoted ttl/protocol outside 0-255');
+      if (!addressOk(packet.family, quote.source, quote.sourceValue, quote.addressWords, 0) || !addressOk(packet.family, quote.destination, quote.destinationValue, quote.addressWords, 4)) {
+        bad('quoted address not of the packet\'s family or not matching its key');
+      }
+      // tcpdump text of an ICMPv6 error prints no quoted TTL (and maybe no protocol): -1.
+      const unknown = (value: number): boolean => quote.partial && value === -1;
+      if (!(int(quote.ttl, 255) || unknown(quote.ttl)) || !(int(quote.protocol, 255) || unknown(quote.protocol))) bad('quoted ttl/protocol outside 0-255');
       if (!int(quote.sourcePort, 0xffff) || !int(quote.destinationPort, 0xffff)) bad('quoted port outside 0-65535');
       if (!int(quote.sequence, 0xffffffff)) bad('quoted sequence outside uint32');
     }
@@ -110,13 +125,13 @@ export async function readCapture(request: Omit<ReadRequest, 'id'>): Promise<Rea
       await writeFile(path, request.bytes);
       let report = '';
       await runAnalyze(path, { format: request.format }, { stdout: (text) => { report += text; }, stderr: () => undefined });
-      return { kind: 'ok', format: 'file', counts: { packets: 0, ipv4: 0, notIPv4: 0, undecodable: 0, linkTypes: [] }, report, problems, ms: ms() };
+      return { kind: 'ok', format: 'file', counts: { packets: 0, ipv4: 0, ipv6: 0, notIPv4: 0, undecodable: 0, linkTypes: [] }, report, problems, ms: ms() };
     }
     const capture = await openCaptureSource(chunkSource(chunks(request.bytes, request.chunk)), 'fuzz', { windowBytes: request.windowBytes });
     try {
       const report = await analyzeCapture(inspected(capture, problems));
       const counts = capture.counts();
-      if (counts.packets !== counts.ipv4 + counts.notIPv4 + counts.undecodable && problems.length < MAX_PROBLEMS) {
+      if (counts.packets !== counts.ipv4 + counts.ipv6 + counts.notIPv4 + counts.undecodable && problems.length < MAX_PROBLEMS) {
         problems.push(`counts do not add up: ${JSON.stringify(counts)}`);
       }
       const text = request.format === 'json' ? formatAnalyzeJson(report) : formatAnalyzeTable(report, capture.firstProblem());

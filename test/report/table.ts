@@ -1,4 +1,5 @@
 import t from 'tap';
+import type * as Tap from 'tap';
 import { formatTable, formatTargetTable, printableName, tableChunks } from '../../src/report/table.js';
 import { articleReport, hostileReport, multiReport, tracedReport } from './fixtures.js';
 
@@ -97,4 +98,40 @@ t.test('the chunks make the same text, a line at a time', async (t) => {
   t.equal(chunks.join(''), formatTable(multiReport()));
   t.ok(chunks.every((chunk) => chunk.endsWith('\n')), 'each chunk ends a line (a writer may flush between them)');
   t.ok(chunks.length >= formatTable(multiReport()).split('\n').length - 3, 'a line at a time, not the whole text at once');
+});
+
+/** The columns of a block of table lines stay aligned: every cell of every row starts where its header does. */
+function assertAligned(t: Tap.Test, lines: readonly string[], headerIndex: number, what: string): void {
+  const header = lines[headerIndex]!;
+  const starts: number[] = [];
+  for (let i = 1; i < header.length; i++) if (header[i] !== ' ' && header[i - 1] === ' ' && header[i - 2] === ' ') starts.push(i);
+  let rows = 0;
+  for (const row of lines.slice(headerIndex + 1)) {
+    if (row.trim() === '' || !/^ {2,4}\S/.test(row) || /^ +\d+: /.test(row)) break;
+    rows++;
+    for (const start of starts) {
+      if (start >= row.length) continue;
+      t.ok(row[start] !== ' ' && row[start - 1] === ' ' && row[start - 2] === ' ', `${what}: "${row.trim()}" has a cell at column ${start} (under "${header.slice(start).split('  ')[0]}")`);
+    }
+  }
+  t.ok(rows > 0, `${what}: rows checked`);
+}
+
+t.test('IPv6: the longest addresses keep every column aligned (ports, trace, path)', async (t) => {
+  // The longest RFC 5952 form: eight groups of four digits, 39 characters, one per address of the report.
+  let text = JSON.stringify(tracedReport());
+  const seen = new Map<string, string>();
+  text = text.replace(/198\.18\.\d+\.\d+/g, (address) => {
+    if (!seen.has(address)) seen.set(address, `2001:2abc:${(seen.size + 1).toString(16).padStart(4, 'f')}:ffff:eeee:dddd:cccc:bbbb`);
+    return seen.get(address)!;
+  });
+  const report = JSON.parse(text) as ReturnType<typeof tracedReport>;
+  report.targets[0]!.family = 6;
+  const lines = formatTable(report).split('\n');
+  t.ok(lines.some((line) => line.includes('2001:2abc:fff1:ffff:eeee:dddd:cccc:bbbb')), 'the long addresses are printed whole');
+  assertAligned(t, lines, lines.findIndex((line) => line.trimStart().startsWith('PORT')), 'port table');
+  const path = lines.findIndex((line) => line.includes('path ('));
+  const arrows = lines.slice(path + 1).filter((line) => line.includes('<-')).map((line) => line.indexOf('<-'));
+  t.ok(arrows.length >= 2, 'path rows with a marker');
+  t.equal(new Set(arrows).size, 1, 'the path markers line up');
 });

@@ -37,9 +37,9 @@ t.test('bad queries: a one-line reason each', async (t) => {
     ['target=255.255.255.255&ports=22', '255.255.255.255 is the broadcast address and cannot be probed'],
     ['target=239.1.2.3&ports=22', '239.1.2.3 is a multicast address (224.0.0.0/4) and cannot be probed'],
     ['target=198.18.4.256&ports=22', '"198.18.4.256" is not an IPv4 address'],
-    ['target=2001:db8::1&ports=22', 'IPv6 target 2001:db8::1: IPv6 is not supported yet'],
-    ['target=db1.example%2Fx&ports=22', 'invalid target "db1.example/x": expected an IPv4 address or a host name'],
-    ['target=a%0Ab&ports=22', 'invalid target "a\\x0ab": expected an IPv4 address or a host name'],
+    ['target=ff02::1&ports=22', 'ff02::1 is a multicast address (ff00::/8) and cannot be probed'],
+    ['target=db1.example%2Fx&ports=22', 'invalid target "db1.example/x": expected an IPv4 or IPv6 address or a host name'],
+    ['target=a%0Ab&ports=22', 'invalid target "a\\x0ab": expected an IPv4 or IPv6 address or a host name'],
   ];
   for (const [query, reason] of cases) {
     const result = parseProbeQuery(query);
@@ -83,7 +83,9 @@ t.test('port counts are bounded before the list is expanded', async (t) => {
 t.test('target syntax', async (t) => {
   t.equal(targetSyntaxReason('198.18.4.2'), null);
   t.equal(targetSyntaxReason('db1.example.'), null);
-  t.equal(targetSyntaxReason('[::1]'), 'IPv6 target [::1]: IPv6 is not supported yet');
-  t.equal(targetSyntaxReason('a'.repeat(254)), `invalid target "${'a'.repeat(61)}...": expected an IPv4 address or a host name`);
+  t.equal(targetSyntaxReason('[::1]'), null, 'IPv6, also bracketed');
+  t.equal(targetSyntaxReason('2001:2:0:4::2'), null);
+  t.equal(targetSyntaxReason('::'), ':: is the unspecified address (::) and cannot be probed');
+  t.equal(targetSyntaxReason('a'.repeat(254)), `invalid target "${'a'.repeat(61)}...": expected an IPv4 or IPv6 address or a host name`);
   t.equal(targetSyntaxReason('0.0.0.0'), '0.0.0.0 is an unspecified address (0.0.0.0/8) and cannot be probed');
 });
