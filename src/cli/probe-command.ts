@@ -25,7 +25,7 @@ import type { Transport } from '../transport/transport.js';
 import { writeChunks, type CommandIo } from './io.js';
 import { MAX_PROBES_WITHOUT_YES, type ProbeOptions } from './probe-options.js';
 import { createProgressBar, wantsProgress } from './progress.js';
-import { resolveTargetAddresses, type AddressChoice, type ResolvedTarget } from '../target/resolve.js';
+import type { AddressChoice } from '../target/resolve.js';
 import { familiesNeeded } from '../target/families.js';
 import type { AddressFamily } from '../model/report.js';
 import { EnvironmentError } from '../errors.js';
@@ -43,12 +43,6 @@ export interface ProbeJob {
   expectations: Expectation[];
   /** -iL targets: the list and the line, for messages. */
   line?: { file: string; listed: ListedTarget };
-}
-
-/** Resolves every target to its addresses (UsageError on the first bad one, in the order given). */
-export async function resolveTargets(targets: readonly string[], choice: AddressChoice = { family: null, all: false }): Promise<ResolvedTarget[][]> {
-  const limit = pLimit(RESOLVE_CONCURRENCY);
-  return Promise.all(targets.map((target) => limit(() => resolveTargetAddresses(target, choice))));
 }
 
 /**

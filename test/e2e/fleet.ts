@@ -204,4 +204,17 @@ if (assertLabAvailable(t)) {
       t.equal(wide.stderr, 'ttl-probe: IPv6 block "2001:2::/64" holds 2^64 addresses, more than the limit of 65536 (/112): give a smaller block or a list (see ttl-probe --help)\n');
     });
   });
+
+  t.test('--trace --summary: the device named by its address', async (t) => {
+    await withLab(topologies.fleet(), async (lab) => {
+      await addServerBlock(lab, BLOCK);
+      const run = await cli(lab, ['198.19.0.60-67', '-p', '22', '--trace', '--summary']);
+      t.equal(run.code, 0, run.stderr);
+      t.equal(
+        run.stdout,
+        'summary of 8 targets:\n  port 22: 4 hosts answered themselves (closed); 4 hosts answered by one device at hop 2 (198.18.2.2; rst, initial TTL 64) (closed)\n',
+        'equal groups: the hosts first; the firewall at hop 2 by its address (traced)',
+      );
+    });
+  });
 }
