@@ -11,7 +11,7 @@ import { openTransport } from '../transport/open.js';
 import { connectStream, type StreamConnector } from '../transport/stream.js';
 import { writeChunks, type CommandIo } from './io.js';
 import type { IdleOptions } from './idle-options.js';
-import { resolveTargets } from './probe-command.js';
+import { resolveTargets } from '../target/resolve.js';
 import { isIPv6Literal } from '../packet/address.js';
 import { createIdleProgress, wantsIdleProgress } from './idle-progress.js';
 import { evaluateIdleExpectation } from '../idle/expectation.js';

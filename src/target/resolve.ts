@@ -1,4 +1,5 @@
 import { classifyIPv4, isIPv6Literal, parseAddress, parseIPv4, parseIPv6 } from '../packet/address.js';
+import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
 import type { AddressFamily } from '../model/report.js';
 
@@ -198,4 +199,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
     timer = setTimeout(() => reject(new UsageError(message)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Names resolved at once, at most. */
+const RESOLVE_CONCURRENCY = 8;
+
+/** Resolves every target to its addresses, some at a time (UsageError on the first bad one, in the order given). */
+export async function resolveTargets(targets: readonly string[], choice: AddressChoice = { family: null, all: false }): Promise<ResolvedTarget[][]> {
+  const limit = pLimit(RESOLVE_CONCURRENCY);
+  return Promise.all(targets.map((target) => limit(() => resolveTargetAddresses(target, choice))));
 }

@@ -29,7 +29,7 @@ const globalInstall = (directory: string, tarball: string): string[] => ['instal
  * addon (IPv6, built on install), the JSON Schemas, the docs, and the bundled raw-socket with the nan
  * that compiles on Node.js 24 (raw-socket 1.8.1 pins nan 2.19).
  */
-const SHIPPED = [/^node_modules\/(raw-socket|nan)\//, /^binding\.gyp$/, /^native\/[a-z0-9_-]+\.cc$/, /^package\.json$/, /^README\.md$/, /^SECURITY\.md$/, /^LICENSE$/, /^bin\/(ttl-probe\.js|package\.json)$/, /^dist\/ttl-probe\.cjs$/, /^dist\/ttl-probe-v8-[^/]+\.cache$/, /^schema\/[a-z0-9-]+\.schema\.json$/, /^man\/ttl-probe\.1$/];
+const SHIPPED = [/^node_modules\/(raw-socket|nan)\//, /^binding\.gyp$/, /^native\/[a-z0-9_-]+\.cc$/, /^package\.json$/, /^README\.md$/, /^SECURITY\.md$/, /^LICENSE$/, /^bin\/(ttl-probe\.js|package\.json)$/, /^dist\/ttl-probe\.cjs$/, /^dist\/ttl-probe-v8-[^/]+\.cache$/, /^schema\/[a-z0-9-]+\.schema\.json$/, /^man\/ttl-probe\.1$/, /^prometheus\/ttl-probe-rules\.yml$/];
 
 /** npm, without tap's loader hooks (NODE_OPTIONS), which would follow it into every process it starts. */
 function npm(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -59,7 +59,7 @@ if (assertLabAvailable(t)) {
     const files = packed!.files.map((file) => file.path).sort();
     t.same(files.filter((file) => !SHIPPED.some((allowed) => allowed.test(file))), [], `only what a user needs (${files.filter((file) => !file.startsWith('node_modules/')).join(', ')}, and the bundled raw-socket and nan)`);
     // The code cache of the Node.js that built it (others record their own where they may write).
-    for (const needed of ['LICENSE', 'bin/ttl-probe.js', 'bin/package.json', 'dist/ttl-probe.cjs', `dist/ttl-probe-v8-${process.versions.v8}.cache`, 'binding.gyp', 'native/raw6.cc']) {
+    for (const needed of ['LICENSE', 'prometheus/ttl-probe-rules.yml', 'bin/ttl-probe.js', 'bin/package.json', 'dist/ttl-probe.cjs', `dist/ttl-probe-v8-${process.versions.v8}.cache`, 'binding.gyp', 'native/raw6.cc']) {
       t.ok(files.includes(needed), `ships ${needed}`);
     }
     for (const bundled of ['node_modules/raw-socket/binding.gyp', 'node_modules/raw-socket/src/raw.cc', 'node_modules/nan/nan.h']) t.ok(files.includes(bundled), `bundles ${bundled}`);
