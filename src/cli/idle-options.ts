@@ -54,7 +54,7 @@ export const IDLE_FLAGS = {
     integer: true,
     describe: 'connections per port at most (the grid of idle times is widened to fit)',
     details:
-      'connections opened per port at most: one per graded idle time. When the grid at `--resolution` needs more, it is widened evenly to fit and the report says the resolution reached. Fewer are open at once (see "idle").',
+      'connections opened per port at most: one per graded idle time. When the grid at `--resolution` needs more, it is widened evenly to fit (the interval may then be wider than `resolutionS`). Fewer are open at once (see "idle").',
   }),
   expectations: textFlag({
     name: 'expect-idle',
