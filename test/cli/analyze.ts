@@ -1,17 +1,17 @@
-// `ttl-probe analyze` through the real command line, on the lab's recorded captures.
+// `ttl-probe analyze` through the real command line, on the lab's recorded captures (in a loopback-only
+// namespace, as every CLI test: analyze sends nothing, and nothing could leave if it did).
 import t from 'tap';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLI } from '../helpers/lab-probe.js';
+import { createBareNamespace } from '../helpers/bare-namespace.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
-const cli = (args: string[]) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [CLI, ...args], (error, stdout, stderr) => resolve({ code: error ? (error as { code?: number }).code ?? 1 : 0, stdout, stderr }));
-  });
+const ns = createBareNamespace();
+t.teardown(() => ns.remove());
+const cli = (args: string[]) => ns.run(process.execPath, [CLI, ...args], { timeoutMs: 60_000 });
 
 t.test('every fixture format gives the live probe verdicts', async (t) => {
   for (const name of ['article-eth.pcap', 'article.pcapng', 'article-any-sll2.pcap', 'article-v.txt']) {
