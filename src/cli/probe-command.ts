@@ -153,11 +153,18 @@ async function probeWithTransport(
       return;
     }
     if (options.format === 'json') {
-      for (const chunk of targetJsonChunks(expectations.length > 0 ? ({ ...target, expectations } as TargetReport) : target, written)) pending += chunk;
+      // Handed over in pieces of 64 KiB as they are made: a target of 65535 ports is ~11 MB of JSON.
+      for (const chunk of targetJsonChunks(expectations.length > 0 ? ({ ...target, expectations } as TargetReport) : target, written)) {
+        pending += chunk;
+        await flush(false);
+      }
     } else {
       if (!options.summary) {
         if (written > 0) pending += '\n';
-        for (const line of targetTableLines(target)) pending += `${line}\n`;
+        for (const line of targetTableLines(target)) {
+          pending += `${line}\n`;
+          await flush(false);
+        }
       }
       if (expectations.length > 0) {
         expectationLines.push('', `expectations for ${target.target === target.address ? target.address : `${target.target} (${target.address})`}:`, ...formatExpectationLines(expectations));
@@ -194,11 +201,17 @@ async function probeWithTransport(
   let comparison: BaselineComparison | null = null;
   if (streaming) {
     if (options.format === 'json') {
-      pending += streamedJsonTail(written, { interrupted, summary: fleetSummary });
+      for (const chunk of streamedJsonTail(written, { interrupted, summary: fleetSummary })) {
+        pending += chunk;
+        await flush(false);
+      }
     } else {
       if (options.summary || written > 1) {
         if (written > 0 && !options.summary) pending += '\n';
-        for (const line of summaryLines(fleetSummary)) pending += `${line}\n`;
+        for (const line of summaryLines(fleetSummary)) {
+          pending += `${line}\n`;
+          await flush(false);
+        }
       }
       if (interrupted) pending += `${written > 0 ? '\n' : ''}interrupted: the report above is partial\n`;
       if (expectationLines.length > 0) pending += `${expectationLines.join('\n')}\n`;

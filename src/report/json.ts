@@ -22,7 +22,7 @@ export function* targetJsonChunks(target: TargetReport, index: number): Generato
   const open = restJson.lastIndexOf('"ports": []');
   yield `${index === 0 ? '' : ','}\n    ${restJson.slice(0, open)}"ports": [`;
   for (let from = 0; from < ports.length; from += PORTS_PER_CHUNK) {
-    yield `${from === 0 ? '' : ','}\n${portsAtDepthFour(ports.slice(from, from + PORTS_PER_CHUNK))}`;
+    yield `${from === 0 ? '' : ','}\n${elementsAtDepth(ports.slice(from, from + PORTS_PER_CHUNK), 4)}`;
   }
   yield `${ports.length === 0 ? '' : `\n      `}]${restJson.slice(open + '"ports": []'.length)}`;
 }
@@ -36,28 +36,57 @@ export function streamedJsonHead(schema: string): string {
   return `{\n  "schema": ${JSON.stringify(schema)},\n  "targets": [`;
 }
 
-export function streamedJsonTail(targets: number, tail: Readonly<Record<string, unknown>>): string {
-  const fields = Object.entries(tail)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `,\n  ${JSON.stringify(key)}: ${indent(JSON.stringify(value, null, 2), 2)}`)
-    .join('');
-  return `${targets === 0 ? '' : '\n  '}]${fields}\n}\n`;
+export function* streamedJsonTail(targets: number, tail: Readonly<Record<string, unknown>>): Generator<string> {
+  yield `${targets === 0 ? '' : '\n  '}]`;
+  for (const [key, value] of Object.entries(tail)) {
+    if (value === undefined) continue;
+    yield `,\n  ${JSON.stringify(key)}: `;
+    yield* topLevelValueChunks(value);
+  }
+  yield '\n}\n';
+}
+
+/**
+ * A value of a top-level key as JSON.stringify(report, null, 2) writes it; an object with a
+ * "ports" array (the fleet summary of a sweep: an entry per port) has that array written 256
+ * entries at a time instead of as one string.
+ */
+function* topLevelValueChunks(value: unknown): Generator<string> {
+  const ports = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { ports?: unknown }).ports : undefined;
+  if (!Array.isArray(ports) || ports.length === 0) {
+    yield indent(JSON.stringify(value, null, 2), 2);
+    return;
+  }
+  // Overriding "ports" keeps its place among the keys, so the surrounding text is exact.
+  const restJson = indent(JSON.stringify({ ...(value as Record<string, unknown>), ports: [] }, null, 2), 2);
+  const open = restJson.lastIndexOf('"ports": []');
+  yield `${restJson.slice(0, open)}"ports": [`;
+  for (let from = 0; from < ports.length; from += PORTS_PER_CHUNK) {
+    yield `${from === 0 ? '' : ','}\n${elementsAtDepth(ports.slice(from, from + PORTS_PER_CHUNK), 3)}`;
+  }
+  yield `\n    ]${restJson.slice(open + '"ports": []'.length)}`;
 }
 
 /** Ports per piece: pieces of some tens of KiB, so a sweep's output never sits whole in memory. */
 const PORTS_PER_CHUNK = 256;
-/** What JSON.stringify(x, null, 2) puts around the elements of the innermost of four nested arrays. */
-const DEPTH_FOUR_OPEN = '[\n  [\n    [\n      [\n';
-const DEPTH_FOUR_CLOSE = '\n      ]\n    ]\n  ]\n]';
-
 /**
- * Non-empty `items` as JSON.stringify(report, null, 2) writes the elements
- * of an array nested four deep (report.targets[].ports[]: 8 spaces), joined
- * by ",\n": stringified in place, so no line of their text is re-indented.
+ * Non-empty `items` as JSON.stringify(report, null, 2) writes the elements of
+ * an array nested `depth` arrays deep (their lines indented by 2 x depth
+ * spaces; report.targets[].ports[]: 4), joined by ",\n": stringified in
+ * place, so no line of their text is re-indented.
  */
-function portsAtDepthFour(items: readonly unknown[]): string {
-  const text = JSON.stringify([[[items]]], null, 2);
-  return text.slice(DEPTH_FOUR_OPEN.length, text.length - DEPTH_FOUR_CLOSE.length);
+function elementsAtDepth(items: readonly unknown[], depth: number): string {
+  let nested: unknown = items;
+  for (let level = 1; level < depth; level++) nested = [nested];
+  const text = JSON.stringify(nested, null, 2);
+  // JSON.stringify opens each level with "[\n" plus its indentation and closes it with "\n" + indentation + "]".
+  let head = 0;
+  let tail = 0;
+  for (let level = 0; level < depth; level++) {
+    head += 2 + 2 * level;
+    tail += 2 + 2 * level;
+  }
+  return text.slice(head, text.length - tail);
 }
 
 function indent(text: string, spaces: number, first = false): string {
