@@ -191,12 +191,7 @@ export class PacketDecoder {
         return false;
       }
       const message = decoded.value;
-      const icmp = this.icmp;
-      icmp.type = message.type;
-      icmp.code = message.code;
-      icmp.identifier = message.echo?.identifier ?? null;
-      icmp.sequence = message.echo?.sequence ?? null;
-      icmp.quote = null;
+      const icmp = this.icmpHeader(message);
       if (message.quote !== null && message.type !== IcmpType.ECHO_REPLY) {
         const quote = this.quote;
         const quoted = message.quote.header;
@@ -225,6 +220,17 @@ export class PacketDecoder {
       packet.icmp = icmp;
     }
     return true;
+  }
+
+  /** Fills the reused ICMP or ICMPv6 record with a message's type, code and echo fields; its quote is the caller's. */
+  private icmpHeader(message: { type: number; code: number; echo?: { identifier: number; sequence: number } | null }): DecodedIcmp {
+    const icmp = this.icmp;
+    icmp.type = message.type;
+    icmp.code = message.code;
+    icmp.identifier = message.echo?.identifier ?? null;
+    icmp.sequence = message.echo?.sequence ?? null;
+    icmp.quote = null;
+    return icmp;
   }
 
   private decodeTcp(payload: Buffer): boolean {
@@ -293,12 +299,7 @@ export class PacketDecoder {
       return false;
     }
     const message = decoded.value;
-    const icmp = this.icmp;
-    icmp.type = message.type;
-    icmp.code = message.code;
-    icmp.identifier = message.echo?.identifier ?? null;
-    icmp.sequence = message.echo?.sequence ?? null;
-    icmp.quote = null;
+    const icmp = this.icmpHeader(message);
     if (message.quote !== null && message.type !== Icmpv6Type.ECHO_REPLY) {
       const quote = this.quote;
       const quoted = message.quote.header;
