@@ -1,7 +1,6 @@
 import type { DecodedPacket } from '../capture/decoded.js';
 import type { ObservedReply } from '../infer/observation.js';
-import { IcmpType } from '../packet/icmp.js';
-import { Icmpv6Type } from '../packet/icmpv6.js';
+import { echoTypes, unreachableType } from '../packet/network.js';
 import { IpProtocol } from '../packet/ipv4.js';
 import { TcpFlag } from '../packet/tcp.js';
 import { echoKey, Echoes } from './echoes.js';
@@ -207,16 +206,16 @@ export class CaptureAnalyzer {
 
   private addIcmp(packet: DecodedPacket): void {
     const icmp = packet.icmp!;
-    const v4 = packet.family === 4;
-    if (icmp.type === (v4 ? IcmpType.ECHO_REQUEST : Icmpv6Type.ECHO_REQUEST)) {
+    const echo = echoTypes(packet.family);
+    if (icmp.type === echo.request) {
       if (!this.echoes.request(packet.source, packet.destination, echoKey(icmp.identifier, icmp.sequence), packet.timestampMs)) this.untracked++;
       return;
     }
-    if (icmp.type === (v4 ? IcmpType.ECHO_REPLY : Icmpv6Type.ECHO_REPLY)) {
+    if (icmp.type === echo.reply) {
       this.echoes.reply(packet.destination, packet.source, echoKey(icmp.identifier, icmp.sequence), packet.ttl, packet.timestampMs);
       return;
     }
-    if (icmp.type === (v4 ? IcmpType.DEST_UNREACHABLE : Icmpv6Type.DEST_UNREACHABLE)) this.addUnreachable(packet);
+    if (icmp.type === unreachableType(packet.family)) this.addUnreachable(packet);
   }
 
   /**

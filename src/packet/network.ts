@@ -71,12 +71,31 @@ export function controlProtocolOf(family: 4 | 6): number {
   return family === 4 ? IpProtocol.ICMP : ICMPV6_PROTOCOL;
 }
 
+/** How reports name the field a probe's distance rests on: IPv4's TTL, IPv6's hop limit. */
+export interface TtlWords {
+  word: string;
+  Word: string;
+  plural: string;
+  limited: string;
+}
+
+export function ttlWords(family: 4 | 6): TtlWords {
+  return family === 4 ? TTL_WORDS_4 : TTL_WORDS_6;
+}
+const TTL_WORDS_4: TtlWords = { word: 'TTL', Word: 'TTL', plural: 'TTLs', limited: 'TTL-limited' };
+const TTL_WORDS_6: TtlWords = { word: 'hop limit', Word: 'Hop limit', plural: 'hop limits', limited: 'hop-limited' };
+
 /** The echo request and echo reply types of `family`'s control protocol (ICMP 8/0, ICMPv6 128/129). */
 export function echoTypes(family: 4 | 6): { request: number; reply: number } {
   return family === 4 ? ECHO_TYPES_4 : ECHO_TYPES_6;
 }
 const ECHO_TYPES_4 = { request: IcmpType.ECHO_REQUEST, reply: IcmpType.ECHO_REPLY } as const;
 const ECHO_TYPES_6 = { request: Icmpv6Type.ECHO_REQUEST, reply: Icmpv6Type.ECHO_REPLY } as const;
+
+/** The destination-unreachable type of `family`'s control protocol (ICMP 3, ICMPv6 1). */
+export function unreachableType(family: 4 | 6): number {
+  return family === 4 ? IcmpType.DEST_UNREACHABLE : Icmpv6Type.DEST_UNREACHABLE;
+}
 
 /**
  * The sum a control message's checksum starts from: nothing for ICMP,

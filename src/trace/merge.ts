@@ -1,4 +1,5 @@
 import type { TargetReport, TtlRewriteReport } from '../model/report.js';
+import { ttlWords } from '../packet/network.js';
 import type { TraceConclusion } from './conclude.js';
 
 /** The target report with the trace's path, responders and drop points added. */
@@ -16,7 +17,7 @@ export function withTrace(target: TargetReport, trace: TraceConclusion): TargetR
       droppedAfter: trace.droppedAfter.get(port.port) ?? null,
       ...(port.answeredBy === 'beyond' ? { forwardedBy: trace.forwardedBy.get(port.port) ?? null } : {}),
       ...(trace.ttlRewrite?.undermined.includes(port.port) === true
-        ? { undermined: true as const, explanation: [port.explanation, underminedBy(trace.ttlRewrite, target.family === 6 ? 'hop limits' : 'TTLs')].filter(Boolean).join('; ') }
+        ? { undermined: true as const, explanation: [port.explanation, underminedBy(trace.ttlRewrite, ttlWords(target.family).plural)].filter(Boolean).join('; ') }
         : {}),
     })),
   };

@@ -1,5 +1,6 @@
 import type { PathChangeReport, TargetReport, TtlRewriteReport } from '../model/report.js';
 import { distanceOf } from '../infer/ttl.js';
+import { ttlWords } from '../packet/network.js';
 import type { TraceOutcome } from './outcome.js';
 
 /**
@@ -35,7 +36,7 @@ export function concludeTtlRewrite(target: TargetReport, outcomes: readonly Trac
   };
   const quotedTtl = changes.find((change) => change.field === 'ip.ttl');
   // Over IPv6 the field is the hop limit: say so (HL --hl-set, the IPv6 normalisers).
-  const ttl = target.family === 6 ? { word: 'hop limit', Word: 'Hop limit', plural: 'hop limits', limited: 'hop-limited' } : { word: 'TTL', Word: 'TTL', plural: 'TTLs', limited: 'TTL-limited' };
+  const ttl = ttlWords(target.family);
   // The host itself (its reply's TTL says the host's hop: a forged RST from a device on the path carries the
   // host's address too, but not its distance) reached with fewer TTL than its hop.
   const reachedEarly =

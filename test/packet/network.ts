@@ -12,6 +12,8 @@ import {
   isFragment,
   pseudoHeaderSum,
   upperProtocol,
+  ttlWords,
+  unreachableType,
 } from '../../src/packet/network.js';
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
@@ -67,4 +69,11 @@ t.test('pseudoHeaderSum agrees with each family codec', async (t) => {
     }
   }
   t.throws(() => pseudoHeaderSum(requireAddress('198.18.1.1'), requireAddress('2001:2::1'), 6, 20), new TypeError('addresses of two families (198.18.1.1, 2001:2::1)'));
+});
+
+t.test('unreachableType and ttlWords name each family', async (t) => {
+  t.equal(unreachableType(4), 3, 'ICMP destination unreachable');
+  t.equal(unreachableType(6), 1, 'ICMPv6 destination unreachable');
+  t.same(ttlWords(4), { word: 'TTL', Word: 'TTL', plural: 'TTLs', limited: 'TTL-limited' });
+  t.same(ttlWords(6), { word: 'hop limit', Word: 'Hop limit', plural: 'hop limits', limited: 'hop-limited' });
 });
