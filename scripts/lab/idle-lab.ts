@@ -8,7 +8,7 @@ import { helperEnv, IP } from './run.js';
 import { buildChain, type Lab } from './lab.js';
 import type { IdleTopology } from './topologies.js';
 
-// `node -e` in the server namespace. Arguments: PORT:CLOSE_AFTER_S (0: never). Holds every
+// `node -e` in the server namespace, on both families. Arguments: PORT:CLOSE_AFTER_S (0: never). Holds every
 // connection open, prints "data PORT BYTES" for whatever a client sends, "ready" once listening.
 const HOLD_JS = `
 const net = require('node:net');
@@ -21,7 +21,7 @@ for (const [port, closeAfter] of specs) {
     sock.on('data', (d) => process.stdout.write('data ' + port + ' ' + d.length + '\\n'));
     if (closeAfter > 0) sock.setTimeout(closeAfter * 1000, () => sock.end());
   });
-  srv.listen({ port, host: '0.0.0.0' }, () => { if (--pending === 0) process.stdout.write('ready\\n'); });
+  srv.listen({ port, host: '::', ipv6Only: false }, () => { if (--pending === 0) process.stdout.write('ready\\n'); });
 }
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();

@@ -11,18 +11,19 @@ if (assertLabAvailable(t)) {
 
   t.test('bad input: one line naming what is wrong, exit 2, no stack trace', async (t) => {
     const cases: [string[], string][] = [
-      [['idle'], 'ttl-probe: idle: no target given: ttl-probe idle HOST -p PORTS (see ttl-probe --help)'],
+      [['idle'], 'ttl-probe: idle: no target given: ttl-probe idle HOST -p PORTS, or --targets FILE (see ttl-probe --help)'],
       [['idle', '198.18.4.2', '--max-idle', 'soon'], 'ttl-probe: --max-idle must be a duration such as 90, 90s, 5m or 1h (got "soon") (see ttl-probe --help)'],
       [['idle', '198.18.4.2', '--max-idle', '0'], 'ttl-probe: --max-idle must be more than 0 s (got "0") (see ttl-probe --help)'],
       [['idle', '198.18.4.2', '--max-idle', '2d'], 'ttl-probe: --max-idle must be a duration such as 90, 90s, 5m or 1h (got "2d") (see ttl-probe --help)'],
       [['idle', '198.18.4.2', '--max-idle', '1m', '--resolution', '2m'], 'ttl-probe: --resolution (120 s) must be shorter than --max-idle (60 s) (see ttl-probe --help)'],
       [['idle', '198.18.4.2', '--resolution', '90%'], 'ttl-probe: --resolution as a percentage must be between 1% and 50% (got "90%") (see ttl-probe --help)'],
       [['idle', '198.18.4.2', '--max-connections', '1'], 'ttl-probe: --max-connections must be between 2 and 1000, got 1 (see ttl-probe --help)'],
-      [['idle', '198.18.4.2', '--format', 'junit'], 'ttl-probe: --format must be table or json for idle, got "junit" (see ttl-probe --help)'],
+      [['idle', '198.18.4.2', '--format', 'ndjson'], 'ttl-probe: --format must be table, json, junit or prometheus for idle, got "ndjson" (see ttl-probe --help)'],
       [['idle', '198.18.4.2', '--json', '--format', 'table'], 'ttl-probe: --json contradicts --format table (see ttl-probe --help)'],
       [['idle', '198.18.4.2', '-p', '0'], 'ttl-probe: port 0 out of range in "0": ports are 1-65535 (see ttl-probe --help)'],
       [['idle', '198.18.4.2', '--trace'], 'ttl-probe: Unknown argument: trace (see ttl-probe --help)'],
-      [['idle', '2001:2:0:4::2'], 'ttl-probe: idle: IPv6 targets are not supported yet (got 2001:2:0:4::2); give an IPv4 address or name (see ttl-probe --help)'],
+      [['idle', 'fe80::1'], 'ttl-probe: fe80::1 is a link-local address (fe80::/10) without a zone (fe80::1%eth0) and cannot be probed (see ttl-probe --help)'],
+      [['idle', '--targets', '/nonexistent/audit.yaml'], 'ttl-probe: /nonexistent/audit.yaml: cannot read the targets file (ENOENT) (see ttl-probe --help)'],
     ];
     for (const [args, message] of cases) {
       const run = await cli(args);
