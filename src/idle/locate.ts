@@ -15,7 +15,8 @@ import { buildSegment, canaryFields, checkFields, type ConnectionTuple, type Seg
  * the connection lets through as NEW). The last TTL whose copy still drew a
  * time-exceeded is the drop point; it is confirmed when the canary at the
  * next TTL was answered in the same attempt (that router was answering).
- * IP ID = attempt << 8 | TTL names the probe in every quote.
+ * Tag = attempt << 8 | TTL, in the IP ID (IPv4) or the flow label (IPv6, which has no IP ID),
+ * names the probe in every quote.
  */
 
 /** The check copies' "port" in the trace plan, and the canary's (the plan's path flow). */
