@@ -28,12 +28,12 @@ if (assertLabAvailable(t)) {
           t.ok(unsolicited.length > 0, `RSTs came by themselves (${unsolicited.length})`);
           for (const event of unsolicited) {
             t.match(event, { kind: 'rst', answeredBy: 'middlebox', hop: 2, ttl: 63, address: topology.target });
-            t.ok(event.atS >= RESET_AFTER_S - 0.2 && event.atS <= RESET_AFTER_S + 0.8, `at ${event.atS} s idle, the device's ${RESET_AFTER_S} s (tolerance -0.2/+0.8 s)`);
+            t.ok(event.atS >= RESET_AFTER_S - 0.5 && event.atS <= RESET_AFTER_S + 1, `at ${event.atS} s idle, the device's ${RESET_AFTER_S} s (tolerance -0.5/+1 s on a busy machine)`);
           }
           // (minS, maxS] holds the device's timer: maxS the first reset's idle time, minS the longest
           // idle a check survived (a check at exactly 3 s may beat the timer), no wider than 1 s.
           t.ok(
-            idle?.timeout && idle.timeout.maxS >= RESET_AFTER_S - 0.2 && idle.timeout.maxS <= RESET_AFTER_S + 0.8 && idle.timeout.minS <= RESET_AFTER_S + 0.1 && idle.timeout.maxS - idle.timeout.minS <= 1.01,
+            idle?.timeout && idle.timeout.maxS >= RESET_AFTER_S - 0.5 && idle.timeout.maxS <= RESET_AFTER_S + 1 && idle.timeout.minS <= RESET_AFTER_S + 0.1 && idle.timeout.maxS - idle.timeout.minS <= 1.01,
             `the interval holds ${RESET_AFTER_S} s: ${JSON.stringify(idle?.timeout)}`,
           );
           t.match(idle?.explanation, /device at hop 2/);
