@@ -10,6 +10,7 @@ import { runIdleCli, withIdleLab } from '../helpers/idle-lab.js';
 import { runTool } from '../report/fixtures.js';
 import { CLI } from '../helpers/lab-probe.js';
 import type { IdleReport } from '../../src/model/idle.js';
+import { validateReport } from '../report/validate.js';
 
 if (assertLabAvailable(t)) {
   // Readable by the user the prober becomes (nobody) once its sockets are open.
@@ -46,9 +47,11 @@ if (assertLabAvailable(t)) {
       const check = runTool('promtool', ['check', 'metrics'], metrics.stdout, 'prometheus');
       t.equal(check.status, 0, `promtool check metrics: ${check.stdout}${check.stderr}`);
 
-      const passing = file('audit.json', JSON.stringify({ targets: [{ host: topology.target, expectIdle: { 443: '3s' } }] }));
+      const passing = file('audit.json', JSON.stringify({ targets: [{ host: topology.target, expect: { 443: 'open@host' }, expectIdle: { 443: '3s' } }] }));
       const json = await runIdleCli(lab, ['--targets', passing, '--json']);
       t.equal(json.code, 0, `the path keeps 3 s: exit 0 ${json.stderr}`);
+      t.same(validateReport(json.report), [], 'the report validates against the published schema');
+      t.match((json.report as IdleReport).targets[0]?.expectations, [{ port: 443, met: true, message: '443: open@host (hop 4) as expected' }], 'the file\'s expect, as targets[].expectations');
       const port = (json.report as IdleReport).targets[0]?.ports.find((p) => p.port === 443);
       t.same(port?.idle?.expectation, { minimumS: 3, met: true, seen: 'survived 3 s idle' });
       t.equal(port?.idle?.maxIdleS, 3, 'without --max-idle the file\'s longest expectIdle is the longest idle tried');
