@@ -5,7 +5,9 @@
  * time of a path with no timeout against --max-idle + 3 s. Each case gets a fresh lab, is timed
  * from process start to exit, and its answer is checked.
  *
- *   sudo npm run bench:idle [-- --times 4,20,60 --modes rst,drop]
+ * The same cases over IPv6 (the lab in both families, ip6tables with the same conntrack) follow.
+ *
+ *   sudo npm run bench:idle [-- --times 4,20,60 --modes rst,drop --families 4,6]
  */
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +27,9 @@ interface Measured {
   idle: { timeout: { minS: number; maxS: number } | null; ends: string | null; connections: number } | null;
 }
 
-async function measure(mode: IdleFirewallMode | 'none', timeoutS: number, maxIdle: string): Promise<Measured> {
-  const topology = mode === 'none' ? idleServer() : idleFirewall(mode, timeoutS);
+async function measure(mode: IdleFirewallMode | 'none', timeoutS: number, maxIdle: string, family: number): Promise<Measured> {
+  const ipv6 = family === 6;
+  const topology = mode === 'none' ? idleServer({ ipv6 }) : idleFirewall(mode, timeoutS, { ipv6 });
   const lab = await buildIdleLab(topology);
   const server = await startHoldServer(lab.server.ns, [[443, 0]]);
   try {
@@ -48,21 +51,25 @@ async function main(): Promise<void> {
   if (reason) throw new Error(`bench:idle needs the lab: ${reason}`);
   const times = argument('times', '4,20,60').split(',').map(Number);
   const modes = argument('modes', 'rst,drop').split(',') as IdleFirewallMode[];
+  const families = argument('families', '4,6').split(',').map(Number);
   console.log('case                      T (s)  interval (s)     ends  conns  wall (s)  bound (s)');
-  for (const mode of modes) {
-    for (const timeoutS of times) {
-      const { seconds, idle } = await measure(mode, timeoutS, `${Math.ceil(timeoutS * 2)}s`);
-      const bound = 1.25 * timeoutS + 3;
-      const interval = idle?.timeout ? `${idle.timeout.minS}-${idle.timeout.maxS}` : 'null';
-      const right = idle?.ends === mode && idle.timeout !== null && idle.timeout.minS < timeoutS + 0.5 && idle.timeout.maxS >= timeoutS - 0.5;
-      console.log(
-        `${`firewall ${mode}`.padEnd(24)}  ${String(timeoutS).padStart(5)}  ${interval.padEnd(15)}  ${String(idle?.ends).padEnd(4)}  ${String(idle?.connections).padStart(5)}  ${seconds.toFixed(1).padStart(8)}  ${bound.toFixed(1).padStart(9)}${right ? '' : '  WRONG'}${seconds <= bound ? '' : '  OVER'}`,
-      );
+  for (const family of families) {
+    const tag = family === 6 ? ' (IPv6)' : '';
+    for (const mode of modes) {
+      for (const timeoutS of times) {
+        const { seconds, idle } = await measure(mode, timeoutS, `${Math.ceil(timeoutS * 2)}s`, family);
+        const bound = 1.25 * timeoutS + 3;
+        const interval = idle?.timeout ? `${idle.timeout.minS}-${idle.timeout.maxS}` : 'null';
+        const right = idle?.ends === mode && idle.timeout !== null && idle.timeout.minS < timeoutS + 0.5 && idle.timeout.maxS >= timeoutS - 0.5;
+        console.log(
+          `${`firewall ${mode}${tag}`.padEnd(24)}  ${String(timeoutS).padStart(5)}  ${interval.padEnd(15)}  ${String(idle?.ends).padEnd(4)}  ${String(idle?.connections).padStart(5)}  ${seconds.toFixed(1).padStart(8)}  ${bound.toFixed(1).padStart(9)}${right ? '' : '  WRONG'}${seconds <= bound ? '' : '  OVER'}`,
+        );
+      }
     }
+    const maxIdleS = Math.max(...times);
+    const { seconds, idle } = await measure('none', 0, `${maxIdleS}s`, family);
+    console.log(`${`no timeout${tag}`.padEnd(24)}  ${'-'.padStart(5)}  ${'null'.padEnd(15)}  ${String(idle?.ends).padEnd(4)}  ${String(idle?.connections).padStart(5)}  ${seconds.toFixed(1).padStart(8)}  ${(maxIdleS + 3).toFixed(1).padStart(9)}${idle?.timeout === null ? '' : '  WRONG'}${seconds <= maxIdleS + 3 ? '' : '  OVER'}`);
   }
-  const maxIdleS = Math.max(...times);
-  const { seconds, idle } = await measure('none', 0, `${maxIdleS}s`);
-  console.log(`${'no timeout'.padEnd(24)}  ${'-'.padStart(5)}  ${'null'.padEnd(15)}  ${String(idle?.ends).padEnd(4)}  ${String(idle?.connections).padStart(5)}  ${seconds.toFixed(1).padStart(8)}  ${(maxIdleS + 3).toFixed(1).padStart(9)}${idle?.timeout === null ? '' : '  WRONG'}`);
 }
 
 main().catch((error: unknown) => {

@@ -299,18 +299,29 @@ export interface IdleTopology extends Topology {
  * (`icmp`), or drops it (`drop`). The server's
  * listeners are the test's own (they hold connections open), so the spec starts none.
  */
-export function idleFirewall(mode: IdleFirewallMode, timeoutS: number): IdleTopology {
+export function idleFirewall(mode: IdleFirewallMode, timeoutS: number, options: { ipv6?: boolean } = {}): IdleTopology {
   const verdict = mode === 'rst' ? 'REJECT --reject-with tcp-reset' : mode === 'icmp' ? 'REJECT --reject-with icmp-admin-prohibited' : 'DROP';
+  const verdict6 = mode === 'rst' ? 'REJECT --reject-with tcp-reset' : mode === 'icmp' ? 'REJECT --reject-with icmp6-adm-prohibited' : 'DROP';
+  const ipv6 = options.ipv6 === true;
   return {
     spec: {
-      routers: [{}, { iptables: [`-A FORWARD -p tcp -m conntrack --ctstate INVALID -j ${verdict}`] }, {}],
+      ...(ipv6 ? { ipv6: true } : {}),
+      routers: [
+        {},
+        {
+          iptables: [`-A FORWARD -p tcp -m conntrack --ctstate INVALID -j ${verdict}`],
+          ...(ipv6 ? { ip6tables: [`-A FORWARD -p tcp -m conntrack --ctstate INVALID -j ${verdict6}`] } : {}),
+        },
+        {},
+      ],
       server: {},
     },
-    target: '198.18.4.2',
+    target: ipv6 ? '2001:2:0:4::2' : '198.18.4.2',
+    // The same conntrack (and so the same timeout and loose setting) tracks both families.
     routerSysctls: { 2: [`net.netfilter.nf_conntrack_tcp_timeout_established=${timeoutS}`, 'net.netfilter.nf_conntrack_tcp_loose=0'] },
     firewallHop: 2,
     description:
-      `client 198.18.1.1 - router 198.18.1.2 - stateful firewall 198.18.2.2 (forgets idle connections after ${timeoutS} s, ` +
+      `${ipv6 ? 'dual stack (IPv6 2001:2:0:k::/64 per link, target 2001:2:0:4::2): ' : ''}client 198.18.1.1 - router 198.18.1.2 - stateful firewall 198.18.2.2 (forgets idle connections after ${timeoutS} s, ` +
       `then ${mode === 'rst' ? 'forges a RST for their next segment' : mode === 'icmp' ? 'answers their next segment with ICMP administratively prohibited' : 'drops their segments'}) - router 198.18.3.2 - server 198.18.4.2.`,
   };
 }
@@ -319,10 +330,11 @@ export function idleFirewall(mode: IdleFirewallMode, timeoutS: number): IdleTopo
  * The article's chain without any firewall: for `ttl-probe idle` against a server whose own
  * application closes idle connections (the test's listeners), and a path that keeps them.
  */
-export function idleServer(): IdleTopology {
+export function idleServer(options: { ipv6?: boolean } = {}): IdleTopology {
+  const ipv6 = options.ipv6 === true;
   return {
-    spec: { routers: [{}, {}, {}], server: {} },
-    target: '198.18.4.2',
+    spec: { ...(ipv6 ? { ipv6: true } : {}), routers: [{}, {}, {}], server: {} },
+    target: ipv6 ? '2001:2:0:4::2' : '198.18.4.2',
     routerSysctls: {},
     firewallHop: 0,
     description: 'client 198.18.1.1 - three routers without state - server 198.18.4.2 (its listeners are the test\'s own).',

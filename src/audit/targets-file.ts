@@ -6,6 +6,7 @@ import { unprobeableIPv6Reason, unprobeableReason } from '../target/resolve.js';
 import { looksLikeAddressSet, parseAddressSet } from '../target/blocks.js';
 import { UsageError } from '../errors.js';
 import { parseExpectedValue } from '../expect/expectation.js';
+import { parseIdleMinimum, type IdleExpectation } from '../expect/idle-expectation.js';
 import type { Expectation } from '../model/expectation.js';
 import { compactPorts } from '../model/ports.js';
 import { checkJsonText } from './json-check.js';
@@ -15,7 +16,8 @@ import { checkJsonText } from './json-check.js';
  * YAML, e.g.
  *
  *     {"targets": [{"host": "198.18.4.2", "ports": "22,443",
- *                   "expect": {"22": "closed@middlebox", "443": "open@host"}}]}
+ *                   "expect": {"22": "closed@middlebox", "443": "open@host"},
+ *                   "expectIdle": {"443": "5m"}}]}
  *
  * The whole file is checked before anything runs; every problem is a
  * UsageError naming the file and the place ("targets.yaml: line 3, column 5: ..."
@@ -47,6 +49,11 @@ export interface AuditTarget {
   ports: number[];
   /** Sorted by port; empty when the entry has no `expect`. */
   expectations: Expectation[];
+  /**
+   * `expectIdle`: connections to the port must survive the idle time (checked by `ttl-probe idle
+   * --targets FILE`; the probe command only probes these ports). Sorted by port; empty when none.
+   */
+  idleExpectations: IdleExpectation[];
 }
 
 export interface TargetsFile {
@@ -65,7 +72,7 @@ export interface TargetsFileOptions {
 }
 
 const TOP_FIELDS = ['targets', '$schema'];
-const TARGET_FIELDS = ['host', 'ports', 'expect'];
+const TARGET_FIELDS = ['host', 'ports', 'expect', 'expectIdle'];
 
 /** .json -> json, .yaml/.yml -> yaml; otherwise json when the text starts with { or [, else yaml. */
 export function detectFormat(file: string, text: string): TargetsFileFormat {
@@ -245,6 +252,21 @@ function expectationsOf(value: unknown, place: string, file: string): Expectatio
   return expectations.sort((a, b) => a.port - b.port);
 }
 
+function idleExpectationsOf(value: unknown, place: string, file: string): IdleExpectation[] {
+  if (!isMapping(value)) {
+    throw new UsageError(`${file}: ${place}: expected a mapping of port to the idle time it must survive, e.g. {"443": "5m"}, got ${describe(value)}`);
+  }
+  const expectations: IdleExpectation[] = [];
+  for (const [key, minimum] of Object.entries(value)) {
+    const port = Number(key);
+    if (!/^\d+$/.test(key) || port < 1 || port > 65535) {
+      throw new UsageError(`${file}: ${place}: key ${JSON.stringify(key)} is not a port number 1-65535`);
+    }
+    expectations.push({ port, minimumS: within(file, `${place}.${key}`, () => parseIdleMinimum(minimum)) });
+  }
+  return expectations.sort((a, b) => a.port - b.port);
+}
+
 function unknownField(file: string, place: string, key: string, known: readonly string[]): UsageError {
   return new UsageError(`${file}: ${place}unknown field ${JSON.stringify(key)} (known: ${known.join(', ')})`);
 }
@@ -285,22 +307,25 @@ export function parseTargetsFile(file: string, text: string, options: TargetsFil
     const hostText = entry.host;
     const host = within(file, `${place}.host`, () => checkHost(hostText));
     const expectations = 'expect' in entry ? expectationsOf(entry.expect, `${place}.expect`, file) : [];
+    const idleExpectations = 'expectIdle' in entry ? idleExpectationsOf(entry.expectIdle, `${place}.expectIdle`, file) : [];
+    const expectedPorts = [...new Set([...expectations, ...idleExpectations].map((expectation) => expectation.port))].sort((a, b) => a - b);
     let ports: number[];
     if ('ports' in entry) {
       ports = portsOf(entry.ports, `${place}.ports`, file);
-      const missing = expectations.filter((expectation) => !ports.includes(expectation.port));
-      if (missing.length > 0) {
-        const port = missing[0]!.port;
-        throw new UsageError(`${file}: ${place}.expect.${port}: port ${port} is not among the ports probed (${compactPorts(ports)}): add it to ports`);
+      for (const [key, list] of [['expect', expectations], ['expectIdle', idleExpectations]] as const) {
+        const missing = list.find((expectation) => !ports.includes(expectation.port));
+        if (missing) {
+          throw new UsageError(`${file}: ${place}.${key}.${missing.port}: port ${missing.port} is not among the ports probed (${compactPorts(ports)}): add it to ports`);
+        }
       }
     } else {
-      ports = expectations.length > 0 ? expectations.map((expectation) => expectation.port) : [...defaultPorts];
+      ports = expectedPorts.length > 0 ? expectedPorts : [...defaultPorts];
     }
     totalPorts += ports.length;
     if (totalPorts > MAX_TOTAL_PORTS) {
       throw new UsageError(`${file}: ${place}.ports: more than ${MAX_TOTAL_PORTS} ports over all targets: split the file`);
     }
-    targets.push({ host, ports, expectations });
+    targets.push({ host, ports, expectations, idleExpectations });
   });
   return { file, format, targets };
 }

@@ -81,12 +81,12 @@ export const ANALYZE_COMMAND: CommandShape = {
 
 export const IDLE_COMMAND: CommandShape = {
   command: 'idle [hosts..]',
-  synopsis: 'idle <target...> -p PORTS [--max-idle DURATION] [--resolution DURATION|PCT] [options]',
+  synopsis: 'idle <target...>|--targets FILE -p PORTS [--max-idle DURATION] [--resolution DURATION|PCT] [options]',
   describe: 'measure how long an idle TCP connection survives on each open port, and who ends it (RST, FIN, silent drop, ICMP) from which hop',
   about:
     'Opens real connections to each open port, leaves them idle for graded times (in parallel, so the search costs about one timeout), then checks each with a zero-length ACK that carries no data into the stream. ' +
-    'Reports the interval the timeout lies in, what ended the connection, and who: the host, or a device on the path at a hop (by the TTL of its RST, FIN or ICMP error), or for a silent drop the last hop that still answers. IPv4 only for now.',
-  positionals: [{ name: 'hosts', describe: 'IPv4 addresses or host names' }],
+    'Reports the interval the timeout lies in, what ended the connection, and who: the host, or a device on the path at a hop (by the TTL of its RST, FIN or ICMP error), or for a silent drop the last hop that still answers. IPv4 and IPv6.',
+  positionals: [{ name: 'hosts', describe: 'IPv4 or IPv6 addresses or host names' }],
   flags: IDLE_FLAGS,
 };
 
@@ -105,6 +105,7 @@ export const EXAMPLES: readonly (readonly [string, string])[] = [
   ['$0 db1.example --format markdown >> "$GITHUB_STEP_SUMMARY"', 'a CI job summary: a table per target (and the path as a Mermaid diagram with --trace)'],
   ['$0 serve --allow 198.18.0.0/15', 'a Prometheus exporter on 127.0.0.1:9799 that may probe 198.18.0.0/15'],
   ['$0 idle db1.example -p 443 --max-idle 15m', 'how long an idle connection to 443 survives, and whether a firewall on the path forgets it (RST or silent drop) or the server closes it'],
+  ['$0 idle --targets audit.yaml --format junit', "an audit file's expectIdle (idle connections must survive a time) as JUnit: exit 1 when the path cuts sooner"],
   ['$0 analyze capture.pcap', 'the same attribution for a capture you already have (no root needed)'],
   ['$0 completion >> ~/.bashrc', 'shell completion for bash (zsh: run it from zsh, into ~/.zshrc)'],
 ];

@@ -7,7 +7,7 @@ import { RUN_FLAGS } from '../options/run-flags.js';
 import { PROBE_FLAGS } from './probe-options.js';
 
 /** Output formats of `idle`. */
-export const IDLE_FORMATS = ['table', 'json'] as const;
+export const IDLE_FORMATS = ['table', 'json', 'junit', 'prometheus'] as const;
 export type IdleFormat = (typeof IDLE_FORMATS)[number];
 
 /** The default --max-idle: 10 min. */
@@ -22,6 +22,12 @@ function lastDuration(fallback: number) {
 
 /** The flags of `ttl-probe idle`, keyed by their field in IdleOptions. */
 export const IDLE_FLAGS = {
+  targetsFile: {
+    ...PROBE_FLAGS.targetsFile,
+    describe: 'an audit file (JSON or YAML): its targets, ports, expect and expectIdle',
+    details:
+      'an audit file (JSON or YAML, as the probe command\'s): each entry\'s host is probed on its ports, its `expect` checked, and its open ports held idle; `expectIdle: {"443": "5m"}` is the file\'s `--expect-idle 443>=5m`.',
+  },
   ports: PROBE_FLAGS.ports,
   maxIdleS: textFlag({
     name: 'max-idle',
@@ -74,11 +80,13 @@ export const IDLE_FLAGS = {
     group: 'Output',
     choices: IDLE_FORMATS,
     defaultText: 'table',
-    describe: 'table or json',
+    describe: 'table, json, junit or prometheus',
+    details:
+      '`table`, `json` (schema `ttl-probe/1`, each port with `idle`), `junit` (a testcase per port, failing on an unmet `--expect-idle` or `expect`) or `prometheus` (the probe\'s series plus `ttl_probe_idle_*`).',
     read: (values, name): IdleFormat | null => {
       const format = values[values.length - 1];
       if (format === undefined) return null;
-      if (!(IDLE_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--${name} must be table or json for idle, got "${format}"`);
+      if (!(IDLE_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--${name} must be table, json, junit or prometheus for idle, got "${format}"`);
       return format as IdleFormat;
     },
   }),
@@ -89,22 +97,32 @@ export const IDLE_FLAGS = {
 export interface IdleOptions extends Omit<FlagValues<typeof IDLE_FLAGS>, 'format' | 'json'> {
   targets: string[];
   format: IdleFormat;
+  /** --max-idle was given (else an audit file's longest expectIdle, read later, may set it). */
+  maxIdleGiven: boolean;
+  /** -p was given (else an audit file entry without ports probes the ports it expects something of). */
+  portsGiven: boolean;
 }
 
 /** Maps yargs' argv of `idle` to validated IdleOptions; throws UsageError naming the bad value. */
 export function toIdleOptions(raw: Readonly<Record<string, unknown>>): IdleOptions {
   const hosts = raw.hosts === undefined ? [] : (Array.isArray(raw.hosts) ? raw.hosts : [raw.hosts]).map(String);
-  if (hosts.length === 0) throw new UsageError('idle: no target given: ttl-probe idle HOST -p PORTS');
+  if (hosts.length === 0 && raw.targets === undefined) throw new UsageError('idle: no target given: ttl-probe idle HOST -p PORTS, or --targets FILE');
   const { format, json, ...flags } = readFlags(IDLE_FLAGS, raw);
   const longestExpected = Math.max(0, ...flags.expectations.map((expectation) => expectation.minimumS));
-  if (flagGiven(IDLE_FLAGS.maxIdleS, raw)) {
+  const maxIdleGiven = flagGiven(IDLE_FLAGS.maxIdleS, raw);
+  if (maxIdleGiven) {
     if (longestExpected > flags.maxIdleS) throw new UsageError(`--expect-idle asks for ${longestExpected} s, longer than --max-idle (${flags.maxIdleS} s)`);
   } else if (longestExpected > 0) flags.maxIdleS = longestExpected;
   const named = flags.expectations.map((expectation) => expectation.port);
   flags.ports = [...new Set([...(flagGiven(IDLE_FLAGS.ports, raw) || named.length === 0 ? flags.ports : []), ...named])].sort((a, b) => a - b);
   if (json && format !== null && format !== 'json') throw new UsageError(`--json contradicts --format ${format}`);
-  if (flags.resolution.kind === 'absolute' && flags.resolution.seconds >= flags.maxIdleS) {
-    throw new UsageError(`--resolution (${flags.resolution.seconds} s) must be shorter than --max-idle (${flags.maxIdleS} s)`);
+  checkResolution(flags.resolution, flags.maxIdleS);
+  return { ...flags, targets: hosts, format: json ? 'json' : (format ?? 'table'), maxIdleGiven, portsGiven: flagGiven(IDLE_FLAGS.ports, raw) };
+}
+
+/** --resolution must be finer than the longest idle tried. Throws UsageError. */
+export function checkResolution(resolution: Resolution, maxIdleS: number): void {
+  if (resolution.kind === 'absolute' && resolution.seconds >= maxIdleS) {
+    throw new UsageError(`--resolution (${resolution.seconds} s) must be shorter than --max-idle (${maxIdleS} s)`);
   }
-  return { ...flags, targets: hosts, format: json ? 'json' : (format ?? 'table') };
 }

@@ -43,6 +43,8 @@ export interface ProbeJob {
   expectations: Expectation[];
   /** -iL targets: the list and the line, for messages. */
   line?: { file: string; listed: ListedTarget };
+  /** An audit file entry's expectIdle count: `ttl-probe idle --targets` checks those, not the probe. */
+  idleExpectations?: number;
 }
 
 /**
@@ -73,7 +75,7 @@ export async function collectJobs(options: ProbeOptions): Promise<ProbeJob[]> {
   }
   if (options.targetsFile !== null) {
     const file = await loadTargetsFile(options.targetsFile, { defaultPorts: options.portsGiven ? options.ports : undefined });
-    for (const entry of file.targets) jobs.push({ target: entry.host, ports: entry.ports, expectations: entry.expectations });
+    for (const entry of file.targets) jobs.push({ target: entry.host, ports: entry.ports, expectations: entry.expectations, idleExpectations: entry.idleExpectations.length });
   }
   return jobs;
 }
@@ -104,6 +106,8 @@ async function probeWithTransport(
   ipv6Unavailable: string | null,
 ): Promise<ExitCodeValue> {
   const jobs = await collectJobs(options);
+  const idleExpectations = jobs.reduce((sum, job) => sum + (job.idleExpectations ?? 0), 0);
+  if (idleExpectations > 0) io.stderr(`ttl-probe: note: ${options.targetsFile}: ${idleExpectations} expectIdle expectation(s) are checked by \`ttl-probe idle --targets ${options.targetsFile}\`, not by this probe\n`);
   const choice = addressChoice(options, families);
   const expanded = await expandJobs(jobs, choice);
   const exclusion = await exclusionOfOptions(options, choice);

@@ -1,22 +1,14 @@
+import { parseDurationOf } from '../expect/idle-expectation.js';
 import { UsageError } from '../errors.js';
 
-const UNIT_SECONDS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600 };
-
-/** The longest duration accepted (a day): beyond it a typo is likelier than intent. */
-export const MAX_DURATION_S = 86_400;
+export { MAX_DURATION_S } from '../expect/idle-expectation.js';
 
 /**
- * Seconds of a DURATION: a number of seconds (`90`, `1.5`) or a number with a
- * unit, s, m or h (`90s`, `5m`, `1h`). Throws UsageError naming `flag` for
- * anything else, zero or beyond a day.
+ * Seconds of a DURATION (`90`, `90s`, `5m`, `1h`; src/expect/idle-expectation.ts). Throws
+ * UsageError naming `--flag` for anything else, zero or beyond a day.
  */
 export function parseDuration(text: string, flag: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$/i.exec(text);
-  if (!match) throw new UsageError(`--${flag} must be a duration such as 90, 90s, 5m or 1h (got "${text}")`);
-  const seconds = Number(match[1]) * UNIT_SECONDS[match[2]!.toLowerCase()]!;
-  if (!(seconds > 0)) throw new UsageError(`--${flag} must be more than 0 s (got "${text}")`);
-  if (seconds > MAX_DURATION_S) throw new UsageError(`--${flag} must be at most 24h (got "${text}")`);
-  return seconds;
+  return parseDurationOf(text, `--${flag}`);
 }
 
 /** A resolution: absolute seconds, or a fraction of the value measured (`5%`). */

@@ -1,12 +1,10 @@
 import { UsageError } from '../errors.js';
 import type { IdleExpectationResult, IdleResult } from '../model/idle.js';
 import { parseDuration } from './duration.js';
+import type { IdleExpectation } from '../expect/idle-expectation.js';
 
-/** `--expect-idle PORT>=DURATION`: connections to PORT must survive DURATION idle. */
-export interface IdleExpectation {
-  port: number;
-  minimumS: number;
-}
+/** `--expect-idle PORT>=DURATION` (and an audit file's `expectIdle`): connections to PORT must survive DURATION idle. */
+export type { IdleExpectation };
 
 /**
  * Parses repeatable, comma-joinable `PORT>=DURATION` (`9000>=300s,443>=5m`). Throws UsageError

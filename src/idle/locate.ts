@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { monotonicMs } from '../clock.js';
 import { createIcmpBudget } from '../trace/icmp-budget.js';
 import type { TracePlan, TraceProbe } from '../trace/plan.js';
-import { farthestTimeExceeded, firstRound, outcomeKey, retryRound, settledDrops, untracked, type TrackedOutcome } from '../trace/rounds.js';
+import { farthestTimeExceeded, markSent, outcomeKey, roundBatches, settleBudget, settledDrops, untracked, type TrackedOutcome } from '../trace/rounds.js';
 import type { Transport } from '../transport/transport.js';
 import type { IdleResult } from '../model/idle.js';
 import { buildSegment, canaryFields, checkFields, type ConnectionTuple, type SegmentFields } from './segments.js';
@@ -15,7 +15,8 @@ import { buildSegment, canaryFields, checkFields, type ConnectionTuple, type Seg
  * the connection lets through as NEW). The last TTL whose copy still drew a
  * time-exceeded is the drop point; it is confirmed when the canary at the
  * next TTL was answered in the same attempt (that router was answering).
- * IP ID = attempt << 8 | TTL names the probe in every quote.
+ * Tag = attempt << 8 | TTL, in the IP ID (IPv4) or the flow label (IPv6, which has no IP ID),
+ * names the probe in every quote.
  */
 
 /** The check copies' "port" in the trace plan, and the canary's (the plan's path flow). */
@@ -85,7 +86,7 @@ export function createLocator(transport: Transport, target: LocateTarget, option
     async run() {
       const budget = createIcmpBudget();
       for (let attempt = 1; attempt <= options.tries && !aborted(); attempt++) {
-        const batches = attempt === 1 ? firstRound(plan) : retryRound(plan, outcomes);
+        const batches = roundBatches(plan, outcomes, attempt);
         if (batches.length === 0) break;
         const sent: TrackedOutcome[] = [];
         for (const batch of batches) {
@@ -95,9 +96,7 @@ export function createLocator(transport: Transport, target: LocateTarget, option
           for (const probe of batch) {
             const now = monotonicMs();
             const outcome = outcomes.get(outcomeKey(probe.port, probe.ttl))!;
-            outcome.tries++;
-            outcome.sentAt = now;
-            outcome.sentAttempts.add(attempt);
+            markSent(outcome, attempt, now);
             budget.spend(probe.ttl, now);
             transport.send(buildSegment(target.tuple, fieldsOf(probe, ((attempt & 0xff) << 8) | probe.ttl)), target.tuple.remoteAddress);
             sent.push(outcome);
@@ -105,13 +104,8 @@ export function createLocator(transport: Transport, target: LocateTarget, option
         }
         const lastSend = monotonicMs();
         while (!aborted() && monotonicMs() - lastSend < options.timeoutMs && !sent.every((outcome) => outcome.answeredAttempts.has(attempt))) await pause(5);
-        const roundEnd = monotonicMs();
-        for (const outcome of sent) {
-          if (outcome.answeredAttempts.has(attempt)) continue;
-          // As the tracer: a silent canary means its router is out of tokens; a silent copy spent nothing.
-          if (outcome.port === CANARY) budget.drain(outcome.ttl, roundEnd);
-          else budget.refund(outcome.ttl, roundEnd);
-        }
+        // As the tracer: a silent canary means its router is out of tokens; a silent copy spent nothing.
+        settleBudget(plan, budget, sent, attempt, monotonicMs());
         if (settledDrops(plan, outcomes).has(CHECK)) break;
       }
       return dropPointOf(plan, outcomes);

@@ -32,11 +32,15 @@ export interface SegmentFields {
   ipId: number;
 }
 
-/** A whole IPv4/IPv6 packet carrying a zero-length TCP segment of `tuple` (DF set). */
+/**
+ * A whole IPv4/IPv6 packet carrying a zero-length TCP segment of `tuple` (DF set). `ipId` goes
+ * into the IPv4 identification, or the IPv6 flow label (IPv6 has no IP ID): where the quote of a
+ * time-exceeded shows which segment it answers (probeTagOf).
+ */
 export function buildSegment(tuple: ConnectionTuple, fields: SegmentFields): Buffer {
   const source = requireAddress(tuple.localAddress);
   const destination = requireAddress(tuple.remoteAddress);
-  const header = networkHeaderTemplate({ source, destination, protocol: IpProtocol.TCP, payloadLength: 20, dontFragment: true });
+  const header = networkHeaderTemplate({ source, destination, protocol: IpProtocol.TCP, payloadLength: 20, dontFragment: true, flowLabel: fields.ipId & 0xfffff });
   const packet = Buffer.alloc(header.length + 20);
   header.write(packet);
   header.patch(packet, fields.ttl, fields.ipId);
@@ -91,7 +95,7 @@ export type IdleEvent =
       ttl: number;
       icmpType: number;
       icmpCode: number;
-      /** The quoted segment's sequence number and IP ID (which of our segments it quotes). */
+      /** The quoted segment's sequence number and tag (IP ID or IPv6 flow label: which of our segments it quotes). */
       quotedSequence: number;
       quotedIpId: number;
     };
@@ -144,8 +148,13 @@ export function readIdleEvent(packet: Buffer | NetworkPacket): IdleEvent | null 
     icmpType: message.value.type,
     icmpCode: message.value.code,
     quotedSequence: prefix.value.sequence,
-    quotedIpId: identification(quote.header),
+    quotedIpId: probeTagOf(quote.header),
   };
+}
+
+/** The tag buildSegment wrote into a (quoted) header: the IPv4 identification, the IPv6 flow label. */
+export function probeTagOf(header: NetworkPacket['header']): number {
+  return header.version === 4 ? identification(header) : header.flowLabel;
 }
 
 /** What a TCP segment of a connection means, given what we know of its sequence space. */

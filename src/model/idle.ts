@@ -1,4 +1,5 @@
 import type { AnsweredBy, PortReport, Report, TargetReport } from './report.js';
+import type { ExpectationResult } from './expectation.js';
 
 /**
  * The record `ttl-probe idle` adds to each port of `targets[].ports[]` (schema
@@ -71,6 +72,8 @@ export interface IdlePortReport extends PortReport {
 
 export interface IdleTargetReport extends Omit<TargetReport, 'ports'> {
   ports: IdlePortReport[];
+  /** An audit file's `expect` for this target (as the probe command's `targets[].expectations`). */
+  expectations?: ExpectationResult[];
 }
 
 /** `ttl-probe idle --json`: a report of schema ttl-probe/1 whose ports carry `idle`. */

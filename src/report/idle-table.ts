@@ -48,6 +48,10 @@ export function* idleTargetLines(target: IdleTargetReport): Generator<string> {
     const expectation = port.idle?.expectation ?? port.idleExpectation;
     if (expectation) yield `    expect idle >= ${seconds(expectation.minimumS)} s: ${expectation.met ? 'met' : 'FAILED'} (${expectation.seen})`;
   }
+  // An audit file's `expect` (port states), as the probe command prints them.
+  const expectations = target.expectations ?? [];
+  if (expectations.length > 0) yield '';
+  for (const result of expectations) yield `  ${result.met ? 'ok  ' : 'FAIL'}  ${result.message}`;
 }
 
 export function* idleTableChunks(report: IdleReport): Generator<string> {

@@ -1,6 +1,7 @@
 import { formatSeen, type ExpectationResult, type ReportExpectations } from '../model/expectation.js';
 import { pathFindingLines } from './path-changes.js';
 import type { PortReport, Report, TargetReport } from '../model/report.js';
+import type { IdleExpectationResult, IdlePortReport } from '../model/idle.js';
 
 /**
  * The `--format junit` output, for CI systems: JUnit XML with one testsuite
@@ -8,7 +9,9 @@ import type { PortReport, Report, TargetReport } from '../model/report.js';
  * fails with one <failure> per unmet expectation; a port without an
  * expectation passes (its verdict is in <system-out>), or is skipped when the
  * run was interrupted before its verdict. Expected ports that were not probed
- * get a failing testcase of their own.
+ * get a failing testcase of their own. A report of `ttl-probe idle` adds to
+ * each port its idle finding (system-out) and fails the testcase of a port
+ * whose idle expectation did not hold (type "idle-expectation").
  */
 
 // XML 1.0 allows tab, LF, CR and these ranges; anything else (other control
@@ -60,6 +63,19 @@ function verdictLine(port: PortReport): string {
   return line;
 }
 
+/** `ttl-probe idle`: the port's idle finding (a line of system-out) and its idle expectation, when the report carries them. */
+function idleOf(port: PortReport | null): { line: string | null; expectation: IdleExpectationResult | null } {
+  if (port === null || !('idle' in port)) return { line: null, expectation: null };
+  const { idle, idleExpectation } = port as IdlePortReport;
+  return { line: idle ? `idle: ${idle.explanation}` : null, expectation: idle?.expectation ?? idleExpectation ?? null };
+}
+
+function idleExpectationMessage(port: number, expectation: IdleExpectationResult): string {
+  return expectation.met
+    ? `${port}: idle >= ${expectation.minimumS} s as expected (${expectation.seen})`
+    : `${port}: expected idle >= ${expectation.minimumS} s, saw ${expectation.seen}`;
+}
+
 function casesOf(target: TargetReport, results: readonly ExpectationResult[]): Case[] {
   const cases = new Map<number, Case>();
   for (const port of target.ports) cases.set(port.port, { port: port.port, report: port, unfinished: false, results: [] });
@@ -77,17 +93,25 @@ function casesOf(target: TargetReport, results: readonly ExpectationResult[]): C
 function testcase(target: TargetReport, item: Case, indent: string): string {
   const open = `${indent}<testcase${attributes({ name: `${target.address}:${item.port}`, classname: target.target })}`;
   const failures = item.results.filter((result) => !result.met);
+  const idle = idleOf(item.report);
   const body: string[] = [];
   for (const failure of failures) {
     const detail = item.report ? `${failure.message}\n${verdictLine(item.report)}` : failure.message;
     body.push(`${indent}  <failure${attributes({ message: failure.message, type: 'expectation' })}>${escapeXmlText(detail)}</failure>`);
+  }
+  if (idle.expectation && !idle.expectation.met) {
+    const message = idleExpectationMessage(item.port, idle.expectation);
+    const detail = [message, ...(item.report ? [verdictLine(item.report)] : []), ...(idle.line ? [idle.line] : [])].join('\n');
+    body.push(`${indent}  <failure${attributes({ message, type: 'idle-expectation' })}>${escapeXmlText(detail)}</failure>`);
   }
   if (failures.length === 0 && item.unfinished) {
     body.push(`${indent}  <skipped${attributes({ message: 'interrupted before a verdict' })}/>`);
   }
   const out: string[] = [];
   if (item.report) out.push(verdictLine(item.report));
+  if (idle.line) out.push(idle.line);
   for (const result of item.results) if (result.met) out.push(result.message);
+  if (idle.expectation?.met) out.push(idleExpectationMessage(item.port, idle.expectation));
   if (out.length > 0) body.push(`${indent}  <system-out>${escapeXmlText(out.join('\n'))}</system-out>`);
   if (body.length === 0) return `${open}/>`;
   return `${open}>\n${body.join('\n')}\n${indent}</testcase>`;
@@ -95,7 +119,8 @@ function testcase(target: TargetReport, item: Case, indent: string): string {
 
 function testsuite(target: TargetReport, results: readonly ExpectationResult[]): { xml: string; tests: number; failures: number; skipped: number } {
   const cases = casesOf(target, results);
-  const failures = cases.filter((item) => item.results.some((result) => !result.met)).length;
+  const failed = (item: Case): boolean => item.results.some((result) => !result.met) || idleOf(item.report).expectation?.met === false;
+  const failures = cases.filter(failed).length;
   const skipped = cases.filter((item) => item.unfinished && item.results.every((result) => result.met)).length;
   const properties: [string, string | number][] = [
     ['address', target.address],

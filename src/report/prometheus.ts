@@ -1,6 +1,7 @@
 import type { ExpectationResult, ReportExpectations } from '../model/expectation.js';
 import { formatExpected } from '../model/expectation.js';
-import type { AnsweredBy, PortState, Report, TargetReport } from '../model/report.js';
+import type { AnsweredBy, PortReport, PortState, Report, TargetReport } from '../model/report.js';
+import { IDLE_ENDS, type IdlePortReport } from '../model/idle.js';
 
 /**
  * The `--format prometheus` output (and `serve`'s /probe answer): the
@@ -84,6 +85,15 @@ const FAMILIES = {
   replyDistance: ['ttl_probe_reply_distance', 'Routers the reply crossed on the way back (initial TTL - received TTL).'],
   replyRtt: ['ttl_probe_reply_rtt_seconds', 'Round-trip time of the reply to the port.'],
   expectation: ['ttl_probe_expectation_met', 'Whether the expectation on the port (label expected: STATE[@BY]) held (1) or not (0).'],
+  idleMax: ['ttl_probe_idle_max_idle_seconds', 'ttl-probe idle: the longest idle time tried on the port (--max-idle).'],
+  idleTimeoutMin: ['ttl_probe_idle_timeout_min_seconds', 'ttl-probe idle: the longest idle time a connection to the port survived below the timeout (the timeout lies in (min, max]); absent when nothing ended a connection.'],
+  idleTimeoutMax: ['ttl_probe_idle_timeout_max_seconds', 'ttl-probe idle: the shortest idle time that ended a connection to the port; absent when every connection survived.'],
+  idleEnds: ['ttl_probe_idle_ends', 'ttl-probe idle: what ended the idle connection as a state set: 1 for rst, close (FIN), drop (silence), icmp or none (it survived), 0 for the others.'],
+  idleByHop: ['ttl_probe_idle_by_hop', 'ttl-probe idle: hop of the device that ended the connection (label answered_by: host, middlebox, beyond, unknown); absent for a drop.'],
+  idleDroppedAfterHop: ['ttl_probe_idle_dropped_after_hop', 'ttl-probe idle, ends=drop: the last hop whose time-exceeded still came back for the dead connection; the drop is there or on the next link.'],
+  idleUnsolicited: ['ttl_probe_idle_unsolicited', 'ttl-probe idle: RSTs and FINs that came by themselves while connections were idle (label kind).'],
+  idleConnections: ['ttl_probe_idle_connections', 'ttl-probe idle: connections opened to the port.'],
+  idleExpectation: ['ttl_probe_idle_expectation_met', 'ttl-probe idle: whether connections to the port survived the idle time expected (label minimum_seconds) (1) or not (0).'],
 } as const;
 
 type FamilyKey = keyof typeof FAMILIES;
@@ -117,7 +127,8 @@ function addTarget(
     ['target', target.target],
     ['address', target.address],
   ];
-  const success = target.unfinishedPorts.length === 0 && results.every((result) => result.met);
+  const success =
+    target.unfinishedPorts.length === 0 && results.every((result) => result.met) && target.ports.every((port) => idleExpectationOf(port)?.met !== false);
   add('success', base, success ? 1 : 0);
   add('echoReplies', base, target.echo.received);
   add('echoRequests', base, target.echo.sent);
@@ -142,6 +153,7 @@ function addTarget(
       add('replyDistance', replyLabels, reply.distance);
       add('replyRtt', replyLabels, reply.rttMs / 1000);
     }
+    addIdle(port, labels, add);
   }
   for (const change of target.changes ?? []) {
     add('pathChange', [...base, ['field', change.field], ['after_hop', String(change.after.hop)]], 1);
@@ -154,6 +166,35 @@ function addTarget(
   for (const result of results) {
     add('expectation', [...base, ['port', String(result.port)], ['expected', formatExpected(result.expected)]], result.met ? 1 : 0);
   }
+}
+
+function idleExpectationOf(port: PortReport): IdlePortReport['idleExpectation'] | null {
+  if (!('idle' in port)) return null;
+  const { idle, idleExpectation } = port as IdlePortReport;
+  return idle?.expectation ?? idleExpectation ?? null;
+}
+
+/** `ttl-probe idle`'s series of one port, when the report carries them. */
+function addIdle(port: PortReport, labels: Labels, add: (key: FamilyKey, labels: Labels, value: number) => void): void {
+  const expectation = idleExpectationOf(port);
+  if (expectation) add('idleExpectation', [...labels, ['minimum_seconds', String(expectation.minimumS)]], expectation.met ? 1 : 0);
+  const idle = (port as Partial<IdlePortReport>).idle;
+  if (!idle) return;
+  add('idleMax', labels, idle.maxIdleS);
+  if (idle.timeout) {
+    add('idleTimeoutMin', labels, idle.timeout.minS);
+    add('idleTimeoutMax', labels, idle.timeout.maxS);
+  }
+  // An undetermined search (interrupted, no connection checked) says nothing of the ends: no state set.
+  const determined = idle.ends !== null || idle.explanation.startsWith('every connection survived');
+  if (determined) for (const ends of [...IDLE_ENDS, 'none'] as const) add('idleEnds', [...labels, ['ends', ends]], (idle.ends ?? 'none') === ends ? 1 : 0);
+  if (idle.by) add('idleByHop', [...labels, ['answered_by', idle.by.answeredBy]], idle.by.hop);
+  if (idle.droppedAfter) add('idleDroppedAfterHop', labels, idle.droppedAfter.hop);
+  for (const kind of ['rst', 'close'] as const) {
+    const count = idle.unsolicited.filter((event) => event.kind === kind).length;
+    if (count > 0) add('idleUnsolicited', [...labels, ['kind', kind]], count);
+  }
+  add('idleConnections', labels, idle.connections);
 }
 
 /** A Prometheus label name (the exposition format's rule); `__` names are reserved. */

@@ -1,3 +1,4 @@
+import type { IcmpBudget } from './icmp-budget.js';
 import type { TraceOutcome } from './conclude.js';
 import type { TracePlan, TraceProbe } from './plan.js';
 
@@ -102,4 +103,29 @@ export function retryRound(plan: TracePlan, outcomes: TrackedOutcomes): TracePro
     for (const probe of probes) batches.push([probe]);
   }
   return batches;
+}
+
+/** The batches of round `attempt` (from 1): the whole plan first, then what is still undecided. */
+export function roundBatches(plan: TracePlan, outcomes: TrackedOutcomes, attempt: number): TraceProbe[][] {
+  return attempt === 1 ? firstRound(plan) : retryRound(plan, outcomes);
+}
+
+/** Records that the probe of `outcome` goes out now in round `attempt` (shared by the tracer and idle's locator). */
+export function markSent(outcome: TrackedOutcome, attempt: number, now: number): void {
+  outcome.tries++;
+  outcome.sentAt = now;
+  outcome.sentAttempts.add(attempt);
+}
+
+/**
+ * After round `attempt`, what its silence says of each router's ICMP tokens: a silent path-flow
+ * probe (the canary) means its router is out of tokens until it refills; any other silent probe
+ * spent nothing. Probes at or past the host (ttl > lastRouterHop) never touch a router's budget.
+ */
+export function settleBudget(plan: TracePlan, budget: IcmpBudget, sent: readonly TrackedOutcome[], attempt: number, at: number): void {
+  for (const outcome of sent) {
+    if (outcome.ttl > plan.lastRouterHop || outcome.answeredAttempts.has(attempt)) continue;
+    if (outcome.port === plan.pathPort) budget.drain(outcome.ttl, at);
+    else budget.refund(outcome.ttl, at);
+  }
 }

@@ -6,7 +6,7 @@ import type { Transport } from '../transport/transport.js';
 import { concludeTrace, type TraceConclusion, type TraceOutcome } from './conclude.js';
 import { createIcmpBudget } from './icmp-budget.js';
 import { planTrace, type TraceProbe } from './plan.js';
-import { firstRound, outcomeKey, retryRound, settledDrops, untracked, type TrackedOutcome } from './rounds.js';
+import { markSent, outcomeKey, roundBatches, settleBudget, settledDrops, untracked, type TrackedOutcome } from './rounds.js';
 import { monotonicMs } from '../clock.js';
 import { isPortAnswer, type ProbeTemplate, type QuotedPacket } from '../probe/module.js';
 import type { MplsEntry } from '../packet/icmp.js';
@@ -96,10 +96,7 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
     const aborted = (): boolean => options.signal?.aborted === true;
     const send = (probe: TraceProbe, attempt: number): void => {
       const now = monotonicMs();
-      const outcome = outcomes.get(outcomeKey(probe.port, probe.ttl))!;
-      outcome.tries++;
-      outcome.sentAt = now;
-      outcome.sentAttempts.add(attempt);
+      markSent(outcomes.get(outcomeKey(probe.port, probe.ttl))!, attempt, now);
       if (probe.ttl <= plan.lastRouterHop) budget.spend(probe.ttl, now);
       // Tag = attempt << 8 | TTL: the cookie covers it and every reply names it, so we know which
       // attempt drew a time-exceeded in either family (the IP ID, same value, shows it in captures).
@@ -111,7 +108,7 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
     };
 
     for (let attempt = 1; attempt <= options.tries && !aborted(); attempt++) {
-      const batches = attempt === 1 ? firstRound(plan) : retryRound(plan, outcomes);
+      const batches = roundBatches(plan, outcomes, attempt);
       if (batches.length === 0) break;
       const sent: TrackedOutcome[] = [];
       for (const batch of batches) {
@@ -137,14 +134,9 @@ export async function traceTarget(transport: Transport, session: ScanSession, ta
         if (sent.every((outcome) => outcome.answeredAttempts.has(attempt) || outcome.reply !== null)) break;
         await pause(5, options.signal);
       }
-      const roundEnd = monotonicMs();
-      for (const outcome of sent) {
-        if (outcome.ttl > plan.lastRouterHop || outcome.answeredAttempts.has(attempt)) continue;
-        // Silent: the router spent nothing (never reached, or out of tokens). If even the path
-        // flow's probe went unanswered, assume the router is out of tokens until it refills.
-        if (outcome.port === plan.pathPort) budget.drain(outcome.ttl, roundEnd);
-        else budget.refund(outcome.ttl, roundEnd);
-      }
+      // Silent: the router spent nothing (never reached, or out of tokens). If even the path
+      // flow's probe went unanswered, assume the router is out of tokens until it refills.
+      settleBudget(plan, budget, sent, attempt, monotonicMs());
     }
     const settled = settledDrops(plan, outcomes);
     const judged = [...outcomes.values()].map((outcome) => withQuote(template, outcome));

@@ -20,6 +20,7 @@ const EXAMPLE_TARGETS = [
       { port: 22, state: 'closed', answeredBy: 'middlebox' },
       { port: 443, state: 'open', answeredBy: 'host' },
     ],
+    idleExpectations: [],
   },
 ];
 
@@ -99,7 +100,7 @@ t.test('content errors name the place', async (t) => {
     [file('[{"host":"198.18.4.2","ports":""}]'), 'audit.json: targets[0].ports: empty port list: give ports like 22,443 or 8000-8010'],
     [file('[{"host":"198.18.4.2","ports":22.5}]'), 'audit.json: targets[0].ports: invalid port "22.5": expected a number 1-65535 or a range like 8000-8010'],
     [file('[{"host":"198.18.4.2","ports":{"a":1}}]'), 'audit.json: targets[0].ports: expected ports as "22,443" or [22, 443], got a mapping'],
-    [file('[{"host":"198.18.4.2","prots":"22"}]'), 'audit.json: targets[0]: unknown field "prots" (known: host, ports, expect)'],
+    [file('[{"host":"198.18.4.2","prots":"22"}]'), 'audit.json: targets[0]: unknown field "prots" (known: host, ports, expect, expectIdle)'],
     [file('[{"ports":"22"}]'), 'audit.json: targets[0]: no "host"'],
     [file('[{"host":4}]'), 'audit.json: targets[0].host: expected an address, a block or a host name as a string, got 4'],
     [file('[{"host":"a b"}]'), 'audit.json: targets[0].host: invalid target "a b": expected an IPv4 or IPv6 address, a block, a range or a host name'],
@@ -207,4 +208,28 @@ t.test('hosts may be IPv6 addresses, blocks and ranges, and a host may be named 
       ['DB1.example', [443]],
     ],
   );
+});
+
+t.test('expectIdle: the idle time a port must survive (ttl-probe idle --targets), its ports probed', async (t) => {
+  const yaml = ['targets:', '  - host: 198.18.4.2', '    ports: 22,443,9000', '    expectIdle:', '      9000: 300s', '      443: ">=5m"', '      22: 90', ''].join('\n');
+  t.same(parseTargetsFile('audit.yaml', yaml).targets[0]!.idleExpectations, [
+    { port: 22, minimumS: 90 },
+    { port: 443, minimumS: 300 },
+    { port: 9000, minimumS: 300 },
+  ], 'a DURATION, >=DURATION as on the command line, or seconds; sorted by port');
+  const only = parseTargetsFile('a.json', '{"targets":[{"host":"198.18.4.2","expect":{"22":"closed"},"expectIdle":{"443":"1h"}}]}').targets[0]!;
+  t.same(only.ports, [22, 443], 'no ports: those of expect and expectIdle');
+  t.same(only.idleExpectations, [{ port: 443, minimumS: 3600 }]);
+  const cases: [string, string][] = [
+    ['{"targets":[{"host":"198.18.4.2","ports":"22","expectIdle":{"443":"5m"}}]}', 'a.json: targets[0].expectIdle.443: port 443 is not among the ports probed (22): add it to ports'],
+    ['{"targets":[{"host":"198.18.4.2","expectIdle":{"443":"soon"}}]}', 'a.json: targets[0].expectIdle.443: the idle time must be a duration such as 90, 90s, 5m or 1h (got "soon")'],
+    ['{"targets":[{"host":"198.18.4.2","expectIdle":{"443":"2d"}}]}', 'a.json: targets[0].expectIdle.443: the idle time must be a duration such as 90, 90s, 5m or 1h (got "2d")'],
+    ['{"targets":[{"host":"198.18.4.2","expectIdle":{"443":0}}]}', 'a.json: targets[0].expectIdle.443: the idle time must be more than 0 s (got "0")'],
+    ['{"targets":[{"host":"198.18.4.2","expectIdle":{"443":"25h"}}]}', 'a.json: targets[0].expectIdle.443: the idle time must be at most 24h (got "25h")'],
+    ['{"targets":[{"host":"198.18.4.2","expectIdle":{"443":true}}]}', 'a.json: targets[0].expectIdle.443: expected an idle time such as "5m" or 300, got true'],
+    ['{"targets":[{"host":"198.18.4.2","expectIdle":{"https":"5m"}}]}', 'a.json: targets[0].expectIdle: key "https" is not a port number 1-65535'],
+    ['{"targets":[{"host":"198.18.4.2","expectIdle":"443>=5m"}]}', 'a.json: targets[0].expectIdle: expected a mapping of port to the idle time it must survive, e.g. {"443": "5m"}, got "443>=5m"'],
+    ['{"targets":[{"host":"198.18.4.2","expect-idle":{"443":"5m"}}]}', 'a.json: targets[0]: unknown field "expect-idle" (known: host, ports, expect, expectIdle)'],
+  ];
+  for (const [text, message] of cases) t.equal(usageMessage(() => parseTargetsFile('a.json', text)), message, message);
 });

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { buildSegment, canaryFields, checkFields, readIdleEvent, segmentMeaning, sequenceAfter, type ConnectionTuple } from '../../src/idle/segments.js';
+import { buildSegment, canaryFields, checkFields, probeTagOf, readIdleEvent, segmentMeaning, sequenceAfter, type ConnectionTuple } from '../../src/idle/segments.js';
+import { decodeNetwork } from '../../src/packet/network.js';
 import { decodeIPv4 } from '../../src/packet/ipv4.js';
 import { decodeTcp, TcpFlag } from '../../src/packet/tcp.js';
 import { ipv4PseudoHeaderSum } from '../../src/packet/ipv4.js';
@@ -83,4 +84,17 @@ t.test('what a segment means: only exact sequence numbers count', async (t) => {
   for (const [name, flags, seq, ack, length, meaning] of cases) t.equal(segmentMeaning(flags, seq, ack, length, rcv, snd), meaning, name);
   t.equal(segmentMeaning(TcpFlag.RST, rcv, 0, 0, null, null), 'unrelated', 'nothing counts before the SYN-ACK is known');
   t.equal(readIdleEvent(fromPeer(TcpFlag.ACK, rcv, snd, 61, 20))?.type === 'tcp' && (readIdleEvent(fromPeer(TcpFlag.ACK, rcv, snd, 61, 20)) as { payloadLength: number }).payloadLength, 20, 'payload length read');
+});
+
+t.test('IPv6: the segment carries its tag in the flow label (no IP ID), its hop limit, and reads back', async (t) => {
+  const six: ConnectionTuple = { localAddress: '2001:2:0:1::1', localPort: 40000, remoteAddress: '2001:2:0:4::2', remotePort: 443 };
+  const packet = buildSegment(six, checkFields(1000, 5000, 3, (2 << 8) | 3));
+  const decoded = decodeNetwork(packet);
+  t.ok(decoded.ok);
+  if (!decoded.ok || decoded.value.header.version !== 6) return;
+  t.equal(decoded.value.header.hopLimit, 3);
+  t.equal(decoded.value.header.flowLabel, (2 << 8) | 3, 'the tag: attempt << 8 | hop limit');
+  t.equal(probeTagOf(decoded.value.header), (2 << 8) | 3);
+  const event = readIdleEvent(packet);
+  t.match(event, { type: 'tcp', flags: TcpFlag.ACK, sequence: 999, acknowledgment: 5000, payloadLength: 0, ttl: 3 });
 });

@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { TracePlan, TraceProbe } from '../../src/trace/plan.js';
-import { farthestTimeExceeded, firstRound, outcomeKey, retryRound, settledDrops, untracked, type TrackedOutcome } from '../../src/trace/rounds.js';
+import { farthestTimeExceeded, firstRound, markSent, outcomeKey, retryRound, roundBatches, settleBudget, settledDrops, untracked, type TrackedOutcome } from '../../src/trace/rounds.js';
+import type { IcmpBudget } from '../../src/trace/icmp-budget.js';
 
 // Three routers before the host; 443 answered by the host (the path flow), 3306 silent, 22 answered at hop 2.
 const probe = (port: number, ttl: number, purpose: TraceProbe['purpose']): TraceProbe => ({ port, ttl, purpose, needsIcmp: purpose !== 'confirm' });
@@ -84,4 +85,27 @@ t.test('a retry round re-sends only what is undecided', async (t) => {
     { port: 22, ttl: 2, sent: [1], reply: true }, { port: 443, ttl: 4, sent: [1], reply: true },
   ]);
   t.same(shape(retryRound(plan, settled)), [], 'path complete, 3306 settled by the canary at 2, every confirmation answered: nothing to re-send');
+});
+
+t.test('the round bookkeeping shared by the tracer and idle\'s locator: markSent, roundBatches, settleBudget', async (t) => {
+  const outcomes = record([]);
+  const first = outcomes.get(outcomeKey(443, 1))!;
+  markSent(first, 1, 100);
+  markSent(first, 2, 250);
+  t.same({ tries: first.tries, sentAt: first.sentAt, sentAttempts: [...first.sentAttempts] }, { tries: 2, sentAt: 250, sentAttempts: [1, 2] });
+  t.same(roundBatches(plan, outcomes, 1), firstRound(plan), 'round 1: the whole plan');
+  t.same(roundBatches(plan, outcomes, 2), retryRound(plan, outcomes), 'later: what is undecided');
+  const calls: string[] = [];
+  const budget: IcmpBudget = {
+    available: () => true, spend: () => undefined, nextAvailableAt: (_hop, now) => now,
+    refund: (hop) => void calls.push(`refund ${hop}`), drain: (hop) => void calls.push(`drain ${hop}`),
+  };
+  const sent = record([
+    { port: 443, ttl: 1, sent: [1], answered: [1] },
+    { port: 443, ttl: 2, sent: [1] },
+    { port: 3306, ttl: 3, sent: [1] },
+    { port: 443, ttl: 4, sent: [1] },
+  ]);
+  settleBudget(plan, budget, [sent.get('443/1')!, sent.get('443/2')!, sent.get('3306/3')!, sent.get('443/4')!], 1, 1000);
+  t.same(calls, ['drain 2', 'refund 3'], 'answered: nothing; a silent canary drains its router; any other silent probe is refunded; at the host: no router');
 });
