@@ -33,8 +33,8 @@ export function evaluateIdleExpectation(expectation: IdleExpectation, idle: Idle
   const base = { minimumS: expectation.minimumS };
   if (idle === null) return { ...base, met: false, seen: 'the port is not open: no connection to hold idle' };
   if (idle.timeout === null) {
-    const met = idle.maxIdleS >= expectation.minimumS && idle.explanation.startsWith('every connection survived');
-    return { ...base, met, seen: met ? `survived ${idle.maxIdleS} s idle` : 'the search did not get that far' };
+    const met = idle.survivedS !== null && idle.survivedS >= expectation.minimumS;
+    return { ...base, met, seen: met ? `survived ${idle.survivedS} s idle` : 'the search did not get that far' };
   }
   const met = idle.timeout.minS >= expectation.minimumS;
   return { ...base, met, seen: `${idle.ends ?? 'ended'} after ${idle.timeout.minS}-${idle.timeout.maxS} s idle` };

@@ -128,10 +128,17 @@ export function idleResult(input: {
     by: summary.ends === 'drop' ? null : summary.by,
     droppedAfter: summary.ends === 'drop' ? input.droppedAfter : null,
     unsolicited: input.unsolicited,
+    survivedS: longestSurvived(input.outcomes),
     connections: input.connections,
     consistent: summary.consistent,
     explanation: explainIdle(summary, input.maxIdleS, input.droppedAfter, input.interrupted, input.outcomes),
   };
+}
+
+/** The longest planned idle time a connection was found alive after; null when none was. */
+function longestSurvived(outcomes: readonly ConnectionOutcome[]): number | null {
+  const alive = outcomes.filter((outcome) => outcome.kind === 'alive').map((outcome) => outcome.idleS);
+  return alive.length === 0 ? null : round2(Math.max(...alive));
 }
 
 function round2(value: number): number {

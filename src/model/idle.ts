@@ -46,6 +46,8 @@ export interface IdleResult {
   /** ends = drop: the last hop whose time-exceeded still came back for the dead connection's segments (as --trace's droppedAfter). */
   droppedAfter: { hop: number; address: string | null; confirmed: boolean } | null;
   unsolicited: IdleUnsolicited[];
+  /** The longest idle time a connection was checked and found alive after, in seconds; null when none was. */
+  survivedS: number | null;
   /** Connections opened to this port. */
   connections: number;
   /** False when the graded checks disagree (a longer idle survived one that ended): the timeout is not sharp. */

@@ -233,6 +233,10 @@ export const REPORT_JSON_SCHEMA = {
             }
           }
         },
+        "survivedS": {
+          "oneOf": [{ "type": "number", "minimum": 0 }, { "type": "null" }],
+          "description": "The longest idle time (s) after which a connection was checked and found alive; null when none was. Equal to maxIdleS when the port has no timeout up to it."
+        },
         "connections": { "$ref": "#/$defs/count", "description": "Connections opened to the port." },
         "consistent": { "type": "boolean", "description": "False when a longer idle survived one that ended a connection (the timer is not sharp)." },
         "explanation": { "type": "string" },

@@ -88,6 +88,7 @@ const FAMILIES = {
   idleMax: ['ttl_probe_idle_max_idle_seconds', 'ttl-probe idle: the longest idle time tried on the port (--max-idle).'],
   idleTimeoutMin: ['ttl_probe_idle_timeout_min_seconds', 'ttl-probe idle: the longest idle time a connection to the port survived below the timeout (the timeout lies in (min, max]); absent when nothing ended a connection.'],
   idleTimeoutMax: ['ttl_probe_idle_timeout_max_seconds', 'ttl-probe idle: the shortest idle time that ended a connection to the port; absent when every connection survived.'],
+  idleSurvived: ['ttl_probe_idle_survived_seconds', 'ttl-probe idle: the longest idle time after which a connection to the port was checked and found alive.'],
   idleEnds: ['ttl_probe_idle_ends', 'ttl-probe idle: what ended the idle connection as a state set: 1 for rst, close (FIN), drop (silence), icmp or none (it survived), 0 for the others.'],
   idleByHop: ['ttl_probe_idle_by_hop', 'ttl-probe idle: hop of the device that ended the connection (label answered_by: host, middlebox, beyond, unknown); absent for a drop.'],
   idleDroppedAfterHop: ['ttl_probe_idle_dropped_after_hop', 'ttl-probe idle, ends=drop: the last hop whose time-exceeded still came back for the dead connection; the drop is there or on the next link.'],
@@ -185,8 +186,9 @@ function addIdle(port: PortReport, labels: Labels, add: (key: FamilyKey, labels:
     add('idleTimeoutMin', labels, idle.timeout.minS);
     add('idleTimeoutMax', labels, idle.timeout.maxS);
   }
-  // An undetermined search (interrupted, no connection checked) says nothing of the ends: no state set.
-  const determined = idle.ends !== null || idle.explanation.startsWith('every connection survived');
+  if (idle.survivedS !== null) add('idleSurvived', labels, idle.survivedS);
+  // An undetermined search (interrupted before --max-idle, nothing ended) says nothing of the ends: no state set.
+  const determined = idle.ends !== null || (idle.survivedS !== null && idle.survivedS >= idle.maxIdleS);
   if (determined) for (const ends of [...IDLE_ENDS, 'none'] as const) add('idleEnds', [...labels, ['ends', ends]], (idle.ends ?? 'none') === ends ? 1 : 0);
   if (idle.by) add('idleByHop', [...labels, ['answered_by', idle.by.answeredBy]], idle.by.hop);
   if (idle.droppedAfter) add('idleDroppedAfterHop', labels, idle.droppedAfter.hop);

@@ -14,11 +14,11 @@ const cut: IdleResult = {
   maxIdleS: 600, resolutionS: 17.6, timeout: { minS: 349, maxS: 352.5 }, ends: 'rst',
   by: { answeredBy: 'middlebox', hop: 2, ttl: 63, address: '198.18.4.2' }, droppedAfter: null,
   unsolicited: [{ atS: 350.1, kind: 'rst', answeredBy: 'middlebox', hop: 2, ttl: 63, address: '198.18.4.2' }],
-  connections: 90, consistent: true, explanation: 'after 349-352.5 s idle a device at hop 2 forgets the connection and answers with a RST',
+  survivedS: 349, connections: 90, consistent: true, explanation: 'after 349-352.5 s idle a device at hop 2 forgets the connection and answers with a RST',
   expectation: { minimumS: 600, met: false, seen: 'rst after 349-352.5 s idle' },
 };
 const survived: IdleResult = {
-  maxIdleS: 600, resolutionS: null, timeout: null, ends: null, by: null, droppedAfter: null, unsolicited: [], connections: 43, consistent: true,
+  maxIdleS: 600, resolutionS: null, timeout: null, ends: null, by: null, droppedAfter: null, unsolicited: [], survivedS: 600, connections: 43, consistent: true,
   explanation: 'every connection survived up to 10 min idle: no idle timeout up to --max-idle',
 };
 
@@ -71,6 +71,8 @@ t.test('prometheus: ttl_probe_idle_* series with the target, address and port la
     `ttl_probe_idle_by_hop{${base},port="443",answered_by="middlebox"} 2`,
     `ttl_probe_idle_unsolicited{${base},port="443",kind="rst"} 1`,
     `ttl_probe_idle_connections{${base},port="443"} 90`,
+    `ttl_probe_idle_survived_seconds{${base},port="443"} 349`,
+    `ttl_probe_idle_survived_seconds{${base},port="80"} 600`,
     `ttl_probe_idle_connections{${base},port="80"} 43`,
     `ttl_probe_idle_expectation_met{${base},port="443",minimum_seconds="600"} 0`,
     `ttl_probe_idle_expectation_met{${base},port="3306",minimum_seconds="300"} 0`,
